@@ -1,0 +1,131 @@
+"""The ``factset`` command.
+
+Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import schema as schema_mod
+from .loader import DEFAULT_MAX_LINE_BYTES
+from .output import REPORTERS
+from .seeds import SeedStore, default_seed_dir
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+CURATED_DIR = Path("data/curated")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _existing(paths: list[Path]) -> list[Path]:
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    return paths
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    paths = _existing(args.paths or [CURATED_DIR])
+    result, _ = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes)
+    REPORTERS[args.format](result, sys.stdout)
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def cmd_schema(args) -> int:
+    out = args.dir or schema_mod.committed_dir()
+    if args.check:
+        stale = schema_mod.drift(out)
+        for name in stale:
+            print(f"{out / name}: differs from the models; run 'factset schema' and commit the result")
+        if not stale:
+            print(f"ok: {out} matches the models")
+        return EXIT_INVALID if stale else EXIT_OK
+    for path in schema_mod.write(out):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_offsets(args) -> int:
+    from .offsets import fill, seed_files_by_source
+
+    paths = _existing(args.paths)
+    sources = seed_files_by_source(paths + _existing(args.against or ([CURATED_DIR] if CURATED_DIR.exists() else [])))
+    seeds = SeedStore(args.seeds or default_seed_dir())
+    from .loader import expand
+
+    changes = [c for path in expand(paths) for c in fill(path, seeds, sources, args.write)]
+    for c in changes:
+        state = "fixed" if c.fixed else ("error" if not c.message.startswith("offsets") else "wrong")
+        print(f"{c.path}:{c.line}: {c.record_id}: {c.message} [{state}]")
+    bad = [c for c in changes if not c.fixed]
+    print(f"{len(changes)} evidence record(s) needed attention, {len(bad)} left unresolved")
+    return EXIT_INVALID if bad else EXIT_OK
+
+
+def cmd_locate(args) -> int:
+    from .seeds import SeedError
+
+    seeds = SeedStore(args.seeds or default_seed_dir())
+    try:
+        start, end = seeds.get(args.seed_file).locate(args.quote)
+    except SeedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"{start} {end}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="factset", description="Validate, build and publish the factset dataset.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check record files (JSONL) and report every error")
+    p.add_argument("paths", nargs="*", type=Path, help=f"files or folders of *.jsonl (default: {CURATED_DIR})")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
+                   help="published records the checked ones may refer to (e.g. a release folder); repeatable")
+    p.add_argument("--format", choices=sorted(REPORTERS), default="text")
+    p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
+    p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, help="longest line accepted (default: 1 MiB)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
+    p.add_argument("--check", action="store_true", help="only check that the committed files match the models")
+    p.add_argument("--dir", type=Path, help="folder of schema files (default: schema/)")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("offsets", help="check evidence offsets against the seeds; --write fills them in")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--write", action="store_true", help="rewrite wrong or missing offsets in place")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH", help="where to find source records")
+    p.add_argument("--seeds", type=Path)
+    p.set_defaults(func=cmd_offsets)
+
+    p = sub.add_parser("locate", help="print the start and end offsets of a quote in a seed")
+    p.add_argument("seed_file")
+    p.add_argument("quote")
+    p.add_argument("--seeds", type=Path)
+    p.set_defaults(func=cmd_locate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"factset: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

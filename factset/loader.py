@@ -1,0 +1,99 @@
+"""Reading JSONL record files: yields each line as parsed data or as a located error.
+
+The parser is stricter than :func:`json.loads`: duplicate keys, NaN/Infinity,
+a byte order mark and invalid UTF-8 are errors, because a contributed file that
+two JSON libraries would read differently is not a file we can vouch for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .result import Error
+
+DEFAULT_MAX_LINE_BYTES = 1 << 20  # 1 MiB: a real record is a few KiB
+
+
+@dataclass(frozen=True)
+class Line:
+    path: str
+    number: int
+    text: str | None  # decoded line, None when it could not be decoded
+    data: dict[str, Any] | None  # parsed object, None on error
+    error: Error | None
+
+
+class _Reject(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Reject(f"duplicate key {key!r} in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constants(name):
+    raise _Reject(f"{name} is not valid JSON")
+
+
+def parse_object(text: str) -> dict[str, Any]:
+    """Parse one record; raises ValueError with a plain message."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    except _Reject as exc:
+        raise ValueError(str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"a record must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Line]:
+    """Each non-blank line of a JSONL file, parsed or with the reason it could not be."""
+    name = str(path)
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            def fail(message, stage="json", text=None):
+                return Line(name, number, text, None, Error(name, number, "", stage, message))
+
+            if len(raw) > max_line_bytes:
+                yield fail(f"line is {len(raw):,} bytes, over the limit of {max_line_bytes:,} (--max-line-bytes)", "read")
+                continue
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                yield fail("file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM", "read")
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield fail(f"invalid UTF-8 at byte {exc.start} of the line", "read")
+                continue
+            if not text.strip():
+                continue
+            try:
+                data = parse_object(text)
+            except ValueError as exc:
+                yield fail(str(exc), text=text)
+                continue
+            yield Line(name, number, text, data, None)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named, and the ``*.jsonl`` files (sorted) of folders named."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.jsonl") if p.is_file()))
+        else:
+            files.append(path)
+    return files

@@ -1,0 +1,77 @@
+"""Filling and checking evidence offsets, so curators never count characters.
+
+Works on the raw lines of a hand-entered file (before validation), so an
+evidence record may be written with its quote alone and get its offsets here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loader import expand, read_lines
+from .seeds import SeedError, SeedStore
+
+
+@dataclass
+class Change:
+    path: str
+    line: int
+    record_id: str
+    message: str
+    fixed: bool
+
+
+def seed_files_by_source(paths: list[Path]) -> dict[str, str]:
+    out = {}
+    for path in expand(paths):
+        for line in read_lines(path):
+            d = line.data
+            if d and d.get("type") == "source" and isinstance(d.get("id"), str) and isinstance(d.get("seed_file"), str):
+                out[d["id"]] = d["seed_file"]
+    return out
+
+
+def fill(path: Path, seeds: SeedStore, sources: dict[str, str], write: bool) -> list[Change]:
+    """Check (and with ``write``, set) start/end of each evidence record of ``path``."""
+    changes: list[Change] = []
+    raw_lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
+    for line in read_lines(path):
+        d = line.data
+        if not d or d.get("type") != "evidence":
+            continue
+        rid = str(d.get("id"))
+        quote, source_id = d.get("quote"), d.get("source_id")
+        if not isinstance(quote, str) or source_id not in sources:
+            changes.append(Change(line.path, line.number, rid, f"needs 'quote' and a known 'source_id' (got {source_id!r})", False))
+            continue
+        try:
+            seed = seeds.get(sources[source_id])
+            start, end = seed.locate(quote, near=d.get("start") if isinstance(d.get("start"), int) else None)
+        except SeedError as exc:
+            changes.append(Change(line.path, line.number, rid, str(exc), False))
+            continue
+        if d.get("start") == start and d.get("end") == end:
+            continue
+        changes.append(Change(line.path, line.number, rid, f"offsets {d.get('start')}:{d.get('end')} -> {start}:{end}", write))
+        if write:
+            d["start"], d["end"] = start, end
+            ending = "\n" if raw_lines[line.number - 1].endswith("\n") else ""
+            raw_lines[line.number - 1] = json.dumps(d, ensure_ascii=False) + ending
+    if write and any(c.fixed for c in changes):
+        _atomic_write(path, "".join(raw_lines))
+    return changes
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

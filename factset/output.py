@@ -1,0 +1,34 @@
+"""Reporters: print a :class:`~factset.result.Result` as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from .result import Result
+
+
+def text(result: Result, out: TextIO) -> None:
+    for e in result.sorted_errors():
+        where = f"{e.path}:{e.line}" if e.line else e.path
+        rid = f" {e.record_id}" if e.record_id else ""
+        at = e.pointer or "(record)"
+        out.write(f"{where}:{rid} {at}: {e.message} [{e.stage}]\n")
+    counts = ", ".join(f"{n} {t}" for t, n in sorted(result.records.items())) or "no valid records"
+    if result.ok:
+        out.write(f"ok: {result.files} file(s), {counts}\n")
+    else:
+        out.write(f"invalid: {len(result.errors)} error(s) in {result.files} file(s); {counts}\n")
+
+
+def as_json(result: Result, out: TextIO) -> None:
+    doc = {
+        "ok": result.ok,
+        "files": result.files,
+        "records": dict(sorted(result.records.items())),
+        "errors": [e.as_dict() for e in result.sorted_errors()],
+    }
+    out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+REPORTERS = {"text": text, "json": as_json}

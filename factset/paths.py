@@ -1,0 +1,19 @@
+"""Where the committed folders are, in a checkout and in an installed wheel.
+
+The wheel build maps ``schema/``, ``seeds/`` and ``data/releases/`` of the
+checkout into the package (see pyproject.toml), so each has one committed copy
+and an installed package still finds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).parent
+REPO_DIR = PACKAGE_DIR.parent
+
+
+def bundled(name: str) -> Path:
+    """``factset/<name>`` inside a wheel, else ``<checkout>/<name>``."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else REPO_DIR / name

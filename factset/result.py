@@ -1,0 +1,44 @@
+"""What validation found: located errors, and the counts a reporter prints."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+# Stages in the order they run; an error's stage says which check found it.
+STAGES = ("read", "json", "schema", "model", "rules")
+
+
+@dataclass(frozen=True, order=True)
+class Error:
+    path: str
+    line: int  # 1-based line of the record; 0 when the error concerns the whole file
+    pointer: str  # RFC 6901 JSON pointer into the record ("" = the whole record)
+    stage: str
+    message: str
+    record_id: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Result:
+    errors: list[Error] = field(default_factory=list)
+    files: int = 0
+    records: Counter = field(default_factory=Counter)  # valid records by type
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def sorted_errors(self) -> list[Error]:
+        return sorted(self.errors, key=lambda e: (e.path, e.line, STAGES.index(e.stage), e.pointer, e.message))
+
+
+def pointer(parts) -> str:
+    """RFC 6901 pointer from a sequence of keys and indexes."""
+    out = ""
+    for part in parts:
+        out += "/" + str(part).replace("~", "~0").replace("/", "~1")
+    return out

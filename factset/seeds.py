@@ -1,0 +1,93 @@
+"""Seed texts: reading them exactly, hashing them, and finding quotes in them.
+
+Offsets are Unicode code point indexes into the text decoded from UTF-8 with
+no newline translation, end exclusive (W3C TextPositionSelector).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from pathlib import Path
+
+from .paths import bundled
+
+class SeedError(Exception):
+    pass
+
+
+class Seed:
+    def __init__(self, path: Path):
+        self.path = path
+
+    @cached_property
+    def raw(self) -> bytes:
+        return self.path.read_bytes()
+
+    @cached_property
+    def text(self) -> str:
+        return self.raw.decode("utf-8")
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    def find_all(self, quote: str) -> list[int]:
+        """Start offsets of every occurrence of ``quote`` (overlapping ones included)."""
+        starts, at = [], self.text.find(quote)
+        while at != -1:
+            starts.append(at)
+            at = self.text.find(quote, at + 1)
+        return starts
+
+    def locate(self, quote: str, near: int | None = None) -> tuple[int, int]:
+        """The (start, end) of ``quote``; ``near`` picks among several occurrences.
+
+        Raises SeedError when the quote is absent, or ambiguous and ``near``
+        does not say which occurrence is meant.
+        """
+        starts = self.find_all(quote)
+        if not starts:
+            raise SeedError(f"quote not found in {self.path.name}{_hint(self.text, quote)}")
+        if len(starts) > 1:
+            if near is None or near not in starts:
+                raise SeedError(
+                    f"quote occurs {len(starts)} times in {self.path.name} (at {', '.join(map(str, starts))}); "
+                    "give 'start' to say which, or quote a longer passage"
+                )
+            return near, near + len(quote)
+        return starts[0], starts[0] + len(quote)
+
+
+_LOOKALIKES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def _hint(text: str, quote: str) -> str:
+    """Why a quote may not match: the seeds use curly quotes and dashes."""
+    at = text.translate(_LOOKALIKES).find(quote.translate(_LOOKALIKES))
+    if at != -1:
+        return (
+            f"; it matches at {at} only if curly quotes/dashes are treated as straight ones: "
+            f"copy the passage exactly, e.g. {text[at:at + len(quote)]!r}"
+        )
+    return ""
+
+
+class SeedStore:
+    """Seeds by file name, read lazily and once."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._seeds: dict[str, Seed] = {}
+
+    def get(self, file_name: str) -> Seed:
+        if file_name not in self._seeds:
+            path = self.directory / file_name
+            if Path(file_name).name != file_name or not path.is_file():
+                raise SeedError(f"seed file {file_name!r} not found in {self.directory}")
+            self._seeds[file_name] = Seed(path)
+        return self._seeds[file_name]
+
+
+def default_seed_dir() -> Path:
+    return bundled("seeds")
