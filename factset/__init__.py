@@ -1,5 +1,32 @@
-"""factset: a hand-curated, structured fact-check dataset and the tools to validate it."""
+"""factset: a hand-curated, structured fact-check dataset and the tools to validate it.
+
+>>> import factset
+>>> release = factset.load()            # latest release, checksums verified
+>>> release.claims[0].verdict.label
+>>> from datasets import load_dataset
+>>> load_dataset(str(factset.hf_path()), "claims", split="train")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 from .models import SCHEMA_VERSION, Claim, Entity, Evidence, Source
+from .release import Release, ReleaseError, load, versions
 
-__all__ = ["SCHEMA_VERSION", "Claim", "Entity", "Evidence", "Source"]
+__all__ = [
+    "SCHEMA_VERSION", "Claim", "Entity", "Evidence", "Source",
+    "Release", "ReleaseError", "load", "versions", "hf_path",
+]
+
+
+def hf_path(version: str | None = None) -> Path:
+    """Folder of a release (the latest by default), for ``datasets.load_dataset``.
+
+    The checksums are verified first, so what ``load_dataset`` reads is what was released.
+    """
+    from .release import release_path, verify
+
+    path = release_path(version)
+    verify(path)
+    return path

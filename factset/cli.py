@@ -82,6 +82,46 @@ def cmd_locate(args) -> int:
     return EXIT_OK
 
 
+def cmd_build(args) -> int:
+    from .release import ReleaseError, build, changelog_date, read_version
+    from .validate import validate
+
+    try:
+        version = read_version(args.data)
+        date = changelog_date(args.changelog, version)
+        print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
+        outcome = build(args.data / "curated", args.data / "releases", version, date,
+                        validate=lambda paths: validate(paths, seed_dir=args.seeds))
+    except ReleaseError as exc:
+        print(f"factset build: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    counts = ", ".join(f"{n} {name}" for name, n in outcome.counts.items())
+    verb = "built" if outcome.status == "built" else "already built, identical:"
+    print(f"{verb} release {outcome.version} at {outcome.path} ({counts})")
+    return EXIT_OK
+
+
+def cmd_push(args) -> int:
+    from .release import ReleaseError, release_path, verify
+
+    try:
+        path = release_path(args.version)
+        verify(path)
+    except ReleaseError as exc:
+        print(f"factset push: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        from huggingface_hub import HfApi
+    except ImportError:
+        raise UsageError("pushing needs huggingface_hub: pip install 'factset[hf]'") from None
+    api = HfApi()
+    api.create_repo(args.repo_id, repo_type="dataset", exist_ok=True, private=args.private)
+    api.upload_folder(folder_path=str(path), repo_id=args.repo_id, repo_type="dataset",
+                      commit_message=f"factset {path.name}", revision=args.revision)
+    print(f"pushed {path} to {args.repo_id}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factset", description="Validate, build and publish the factset dataset.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -94,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, help="longest line accepted (default: 1 MiB)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build", help="validate the curated records and write the release named in data/VERSION")
+    p.add_argument("--data", type=Path, default=Path("data"), help="data folder with curated/, releases/ and VERSION (default: data)")
+    p.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), help="the release date is read from its entry")
+    p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("push", help="upload a release folder to the Hugging Face Hub (needs network and a token)")
+    p.add_argument("--repo-id", required=True, help="e.g. your-name/factset")
+    p.add_argument("--version", help="release to push (default: the latest)")
+    p.add_argument("--revision", help="branch to push to (default: main)")
+    p.add_argument("--private", action="store_true")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
     p.add_argument("--check", action="store_true", help="only check that the committed files match the models")

@@ -77,8 +77,6 @@ def check_claim_shape(claim: Claim) -> Iterator[tuple[str, str]]:
     for i, rel in enumerate(claim.relations):
         if rel.target == claim.id:
             yield f"/relations/{i}/target", "a claim cannot relate to itself"
-    if claim.curation.review_status == "retracted" and not claim.curation.note:
-        yield "/curation/note", "a retracted record needs a note saying why"
 
 
 def check_evidence_text(ev: Evidence, source: Source, seeds: SeedStore) -> Iterator[tuple[str, str]]:
@@ -145,6 +143,8 @@ def check_catalog(cat: Catalog, checked: Iterable[object], seeds: SeedStore) -> 
         evidence_by_claim[ev.claim_id].append(ev)
 
     for rec in checked:
+        if rec.curation.review_status == "retracted" and not rec.curation.note:
+            yield rec, "/curation/note", "a retracted record needs a note saying why"
         if isinstance(rec, Source):
             for at, msg in check_source_seed(rec, seeds):
                 yield rec, at, msg
@@ -202,5 +202,3 @@ def _check_evidence(ev: Evidence, cat: Catalog, seeds: SeedStore) -> Iterator[Fi
     if source is not None:
         for at, msg in check_evidence_text(ev, source, seeds):
             yield ev, at, msg
-    if ev.curation.review_status == "retracted" and not ev.curation.note:
-        yield ev, "/curation/note", "a retracted record needs a note saying why"

@@ -39,12 +39,28 @@ def _validators() -> dict[str, jsonschema.Draft202012Validator]:
 def _schema_errors(validator, data: dict) -> Iterator[tuple[str, str]]:
     for top in validator.iter_errors(data):
         err = best_match([top])  # descends into anyOf/oneOf to the field really at fault
+        if err.validator == "required" and isinstance(err.instance, dict):
+            # Point at the missing field itself, not at the object that lacks it.
+            for key in err.validator_value:
+                if key not in err.instance:
+                    yield pointer([*err.absolute_path, key]), f"missing required field {key!r}"
+            continue
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             allowed = set(err.schema.get("properties", {}))
             for key in sorted(set(err.instance) - allowed):
                 yield pointer([*err.absolute_path, key]), f"unknown field {key!r}"
             continue
-        yield pointer(err.absolute_path), err.message
+        yield pointer(err.absolute_path), _message(err)
+
+
+def _message(err) -> str:
+    """jsonschema's message, made specific for a value that fits none of a union of types."""
+    if err.validator in ("anyOf", "oneOf") and err.context and all(c.validator == "type" for c in err.context):
+        types = []
+        for c in err.context:
+            types.extend(c.validator_value if isinstance(c.validator_value, list) else [c.validator_value])
+        return f"{err.instance!r} is not of type {' or '.join(dict.fromkeys(types))}"
+    return err.message
 
 
 def _model_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,87 @@
+"""Shared fixtures: a small, valid record set built on the real seed 000."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CURATED = REPO / "data" / "curated"
+
+CURATION = {"curated_by": "tests", "review_status": "draft"}
+KIRBY_QUOTE = (
+    "“We do not yet know whether these soldiers will enter into combat alongside the Russian military, "
+    "but this is certainly a highly concerning probability,” White House national security spokesperson "
+    "John Kirby said Wednesday."
+)
+KIRBY_004 = "He also said that he did not know for sure. “But this is certainly a very worrying possibility,” he added."
+
+
+def _source(source_id: str) -> dict:
+    for line in (CURATED / "sources.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["id"] == source_id:
+            return record
+    raise KeyError(source_id)
+
+
+def _offsets(seed: str, quote: str) -> tuple[int, int]:
+    text = (REPO / "seeds" / seed).read_bytes().decode("utf-8")
+    start = text.index(quote)
+    return start, start + len(quote)
+
+
+def valid_records() -> list[dict]:
+    """Source 000 and 004, Kirby, one claim with an origin and a related passage."""
+    s0, e0 = _offsets("000_eb25a17c97a16560.txt", KIRBY_QUOTE)
+    s4, e4 = _offsets("004_1457dd9868dddab3.txt", KIRBY_004)
+    return [
+        _source("src-000"),
+        _source("src-004"),
+        {
+            "type": "entity", "id": "ent-john-kirby", "name": "John Kirby", "kind": "person",
+            "role": "White House national security spokesperson",
+            "aliases": [{"name": "John F. Kirby", "kind": "variant"}], "curation": CURATION,
+        },
+        {
+            "type": "claim", "id": "clm-000-001", "source_id": "src-000",
+            "text": "On 23 October 2024 John Kirby said the US did not yet know whether North Korean soldiers in Russia would enter combat.",
+            "claimant_id": "ent-john-kirby", "attribution": {"mode": "direct_quote"},
+            "claim_date": {"value": "2024-10-23", "precision": "day", "basis": "other_source"},
+            "kind": "statement", "topic": "nk-troops-combat-entry",
+            "quantities": [{"value": 3000, "high": 3000, "qualifier": "as_many_as", "unit": "troops",
+                            "counted": "North Korean troops in Russia", "text": "3,000"}],
+            "verdict": {"label": "supported", "justification": "src-004 reports the same remark (evd-000-001-02).",
+                        "evidence_ids": ["evd-000-001-02"]},
+            "curation": CURATION,
+        },
+        {
+            "type": "evidence", "id": "evd-000-001-01", "claim_id": "clm-000-001", "source_id": "src-000",
+            "quote": KIRBY_QUOTE, "start": s0, "end": e0, "role": "origin", "stance": "supports",
+            "speaker_id": "ent-john-kirby", "curation": CURATION,
+        },
+        {
+            "type": "evidence", "id": "evd-000-001-02", "claim_id": "clm-000-001", "source_id": "src-004",
+            "quote": KIRBY_004, "start": s4, "end": e4, "role": "related", "stance": "supports",
+            "speaker_id": "ent-john-kirby", "curation": CURATION,
+        },
+    ]
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    """Records (dicts, or raw strings written as they are) one per line."""
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def records() -> list[dict]:
+    return copy.deepcopy(valid_records())
+
+
+def by_id(records: list[dict], record_id: str) -> dict:
+    return next(r for r in records if r["id"] == record_id)

@@ -1,0 +1,104 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from factset.cli import main
+
+from .conftest import REPO, by_id, write_jsonl
+
+
+def mistakes(records):
+    """One record per mistake, on top of the valid fixture (lines 1-6)."""
+    kirby = by_id(records, "ent-john-kirby")
+    claim = by_id(records, "clm-000-001")
+    origin = by_id(records, "evd-000-001-01")
+    return records + [
+        '{"type": "entity", "id": "ent-broken",',  # 7: bad JSON
+        dict(kirby, id="ent-unknown-field", nickname="JK"),  # 8: unknown field
+        dict(kirby, id="ent-wrong-type", aliases="John F. Kirby"),  # 9: wrong type
+        dict(origin, id="evd-000-001-03", claim_id="clm-000-404"),  # 10: dangling reference
+        dict(origin, id="evd-000-001-04", start=origin["start"] + 2, end=origin["end"] + 2),  # 11: quote not at offsets
+        dict(claim),  # 12: duplicate id
+    ]
+
+
+EXPECTED = [
+    (7, "", "json"),
+    (8, "/nickname", "schema"),
+    (9, "/aliases", "schema"),
+    (10, "/claim_id", "rules"),
+    (11, "/quote", "rules"),
+    (12, "/id", "rules"),
+]
+
+
+def test_one_located_error_per_mistake(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "mistakes.jsonl", mistakes(records))
+    assert main(["validate", "--format", "json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    got = [(e["line"], e["pointer"], e["stage"]) for e in report["errors"]]
+    assert got == EXPECTED
+    assert all(e["path"] == str(path) for e in report["errors"])
+    assert [e["record_id"] for e in report["errors"]] == [
+        None, "ent-unknown-field", "ent-wrong-type", "evd-000-001-03", "evd-000-001-04", "clm-000-001",
+    ]
+
+
+def test_text_report_names_file_line_id_and_pointer(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "mistakes.jsonl", mistakes(records))
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert f"{path}:8: ent-unknown-field /nickname: unknown field 'nickname' [schema]" in out
+    assert f"{path}:10: evd-000-001-03 /claim_id: claim 'clm-000-404' does not exist [rules]" in out
+    assert out[-1].startswith("invalid: 6 error(s) in 1 file(s)")
+
+
+def test_clean_data_exits_zero(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "ok.jsonl", records)
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out == "ok: 1 file(s), 1 claim, 1 entity, 2 evidence, 2 source\n"
+
+
+def test_usage_errors_exit_two(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "missing.jsonl")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--format", "yaml"])
+    assert exc.value.code == 2
+
+
+def test_bad_input_gives_no_traceback(tmp_path, records):
+    path = write_jsonl(tmp_path / "mistakes.jsonl", mistakes(records))
+    path.write_bytes(path.read_bytes() + b'{"type": "claim", "text": "\xff"}\n')
+    proc = subprocess.run([sys.executable, "-m", "factset.cli", "validate", str(path)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert f"{path}:13: (record): invalid UTF-8" in proc.stdout
+
+
+def test_offsets_fills_and_locate_finds(tmp_path, records, capsys):
+    for r in records:
+        if r["type"] == "evidence":
+            del r["start"], r["end"]
+    path = write_jsonl(tmp_path / "new.jsonl", records)
+    assert main(["offsets", str(path)]) == 1  # report only: missing offsets are unresolved
+    assert main(["offsets", "--write", str(path)]) == 0
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["locate", "000_eb25a17c97a16560.txt", "3,000 troops"]) == 0
+    start, end = map(int, capsys.readouterr().out.split())
+    assert end - start == len("3,000 troops")
+
+
+def test_offsets_refuses_ambiguous_and_missing_quotes(tmp_path, records, capsys):
+    ev = by_id(records, "evd-000-001-01")
+    del ev["start"], ev["end"]
+    ev["quote"] = "North Korean troops"  # many times in seed 000
+    missing = dict(ev, id="evd-000-001-05", quote="not in the seed at all")
+    path = write_jsonl(tmp_path / "new.jsonl", records + [missing])
+    assert main(["offsets", "--write", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "evd-000-001-01: quote occurs" in out and "evd-000-001-05: quote not found" in out

@@ -1,0 +1,133 @@
+import json
+import shutil
+
+import pytest
+
+from factset import release
+from factset.release import ReleaseError, build, load, verify
+from factset.validate import validate
+
+from .conftest import by_id, write_jsonl
+
+DATE = "2026-01-02"
+
+
+@pytest.fixture
+def curated(tmp_path, records):
+    folder = tmp_path / "curated"
+    folder.mkdir()
+    write_jsonl(folder / "records.jsonl", records)
+    return folder
+
+
+def run_build(curated, out, version="1.0.0", **kw):
+    return build(curated, out, version, DATE, validate=lambda paths: validate(paths), **kw)
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_release_layout_and_manifest(tmp_path, curated):
+    outcome = run_build(curated, tmp_path / "releases")
+    assert outcome.status == "built"
+    files = snapshot(outcome.path)
+    assert {"sources.jsonl", "entities.jsonl", "claims.jsonl", "evidence.jsonl", "manifest.json", "README.md",
+            "croissant.json", "claimreview.jsonld", "schema/claim.schema.json"} <= set(files)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["version"] == "1.0.0" and manifest["date"] == DATE
+    assert manifest["counts"] == {"sources": 2, "entities": 1, "claims": 1, "evidence": 2}
+    assert set(manifest["files"]) == set(files) - {"manifest.json"}
+    ids = [json.loads(line)["id"] for line in files["evidence.jsonl"].decode().splitlines()]
+    assert ids == sorted(ids)
+
+
+def test_rebuild_is_byte_identical(tmp_path, curated):
+    first = snapshot(run_build(curated, tmp_path / "a").path)
+    second = snapshot(run_build(curated, tmp_path / "b").path)
+    assert first == second
+    again = run_build(curated, tmp_path / "a")
+    assert again.status == "unchanged"
+    assert snapshot(again.path) == first
+
+
+def test_existing_release_is_never_rewritten(tmp_path, curated, records):
+    out = tmp_path / "releases"
+    before = snapshot(run_build(curated, out).path)
+    by_id(records, "ent-john-kirby")["role"] = "Spokesperson"
+    write_jsonl(curated / "records.jsonl", records)
+    with pytest.raises(ReleaseError, match="already exists .* differs in: .*entities.jsonl.*bump data/VERSION"):
+        run_build(curated, out)
+    assert snapshot(out / "1.0.0") == before
+    assert run_build(curated, out, version="2.0.0").status == "built"
+
+
+def test_invalid_data_writes_nothing(tmp_path, curated, records):
+    by_id(records, "clm-000-001")["claimant_id"] = "ent-nobody"
+    write_jsonl(curated / "records.jsonl", records)
+    with pytest.raises(ReleaseError, match="1 validation error"):
+        run_build(curated, tmp_path / "releases")
+    assert not (tmp_path / "releases").exists()
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path, curated):
+    out = tmp_path / "releases"
+    with pytest.raises(OSError, match="injected failure"):
+        run_build(curated, out, _fail_after=3)
+    assert list(out.iterdir()) == []
+
+
+def test_load_verifies_and_returns_models(tmp_path, curated):
+    out = tmp_path / "releases"
+    run_build(curated, out, version="1.0.0")
+    run_build(curated, out, version="1.1.0")
+    latest = load(directory=out)
+    assert latest.version == "1.1.0"
+    assert [c.id for c in latest.claims] == ["clm-000-001"]
+    assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 2
+    assert load("1.0.0", directory=out).version == "1.0.0"
+    with pytest.raises(ReleaseError, match="release '9.9.9' not found"):
+        load("9.9.9", directory=out)
+
+
+def test_tampered_file_is_refused(tmp_path, curated):
+    path = run_build(curated, tmp_path / "releases").path
+    claims = path / "claims.jsonl"
+    claims.write_text(claims.read_text(encoding="utf-8").replace("supported", "refuted"), encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"claims.jsonl does not match its sha256"):
+        verify(path)
+    with pytest.raises(ReleaseError, match=r"claims.jsonl does not match"):
+        load(directory=tmp_path / "releases")
+
+
+def test_changelog_entry_gives_the_date(tmp_path):
+    log = tmp_path / "CHANGELOG.md"
+    log.write_text("# Changelog\n\n## [0.2.0] - 2026-03-04\n### Added\n- things\n", encoding="utf-8")
+    assert release.changelog_date(log, "0.2.0") == "2026-03-04"
+    with pytest.raises(ReleaseError, match=r"no entry '## \[0.3.0\]"):
+        release.changelog_date(log, "0.3.0")
+
+
+def test_load_dataset_yields_the_jsonl_rows(tmp_path, curated):
+    datasets = pytest.importorskip("datasets")
+    path = run_build(curated, tmp_path / "releases").path
+    for name in release.FILES:
+        ds = datasets.load_dataset(str(path), name, split="train", cache_dir=str(tmp_path / "cache"))
+        rows = [json.loads(line) for line in (path / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert len(ds) == len(rows)
+        assert [_plain(r) for r in ds] == rows
+
+
+def _plain(value):
+    """A datasets row as JSON would write it (dates as ISO strings, whole floats as ints)."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,175 @@
+"""Each cross-record rule: the valid fixture passes, one targeted mistake fails where it should."""
+
+import pytest
+
+from factset.rules import expected_verdict
+from factset.validate import validate
+
+from .conftest import by_id, write_jsonl
+
+
+def run(tmp_path, records):
+    result, _ = validate([write_jsonl(tmp_path / "records.jsonl", records)])
+    return [(e.line, e.record_id, e.pointer, e.stage, e.message) for e in result.sorted_errors()]
+
+
+def test_valid_fixture_passes(tmp_path, records):
+    assert run(tmp_path, records) == []
+
+
+def only(errors):
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def test_duplicate_id(tmp_path, records):
+    records.append(dict(by_id(records, "ent-john-kirby"), name="Another"))
+    line, rid, at, stage, msg = only(run(tmp_path, records))
+    assert (line, rid, at, stage) == (7, "ent-john-kirby", "/id", "rules")
+    assert "first used at" in msg and ":3" in msg
+
+
+@pytest.mark.parametrize(
+    "record_id, field, value, pointer, expect",
+    [
+        ("clm-000-001", "claimant_id", "ent-nobody", "/claimant_id", "claimant entity 'ent-nobody' does not exist"),
+        ("clm-000-001", "source_id", "src-999", "/source_id", "source 'src-999' does not exist"),
+        ("evd-000-001-02", "claim_id", "clm-000-999", "/claim_id", "claim 'clm-000-999' does not exist"),
+        ("evd-000-001-02", "speaker_id", "ent-nobody", "/speaker_id", "speaker entity 'ent-nobody' does not exist"),
+    ],
+)
+def test_dangling_references(tmp_path, records, record_id, field, value, pointer, expect):
+    by_id(records, record_id)[field] = value
+    errors = run(tmp_path, records)
+    assert any(e[1] == record_id and e[2] == pointer and expect in e[4] for e in errors), errors
+
+
+def test_evidence_source_must_exist(tmp_path, records):
+    by_id(records, "evd-000-001-02")["source_id"] = "src-009"
+    line, rid, at, _, msg = only(run(tmp_path, records))
+    assert (rid, at) == ("evd-000-001-02", "/source_id") and "does not exist" in msg
+
+
+def test_quote_must_stand_at_its_offsets(tmp_path, records):
+    ev = by_id(records, "evd-000-001-01")
+    right = ev["start"]
+    ev["start"] += 1
+    ev["end"] += 1
+    _, rid, at, _, msg = only(run(tmp_path, records))
+    assert (rid, at) == ("evd-000-001-01", "/quote")
+    assert f"start={right}" in msg
+
+
+def test_straight_quotes_do_not_match_curly_seed_text(tmp_path, records):
+    ev = by_id(records, "evd-000-001-01")
+    ev["quote"] = ev["quote"].replace("“", '"').replace("”", '"')
+    _, _, at, _, msg = only(run(tmp_path, records))
+    assert at == "/quote" and "curly quotes" in msg
+
+
+def test_offsets_out_of_range(tmp_path, records):
+    ev = by_id(records, "evd-000-001-01")
+    ev["start"], ev["end"] = 10**6, 10**6 + 5
+    _, _, at, _, msg = only(run(tmp_path, records))
+    assert at == "/end" and "past the end" in msg
+
+
+def test_source_hash_must_match_seed(tmp_path, records):
+    by_id(records, "src-000")["sha256"] = "0" * 64
+    _, rid, at, _, msg = only(run(tmp_path, records))
+    assert (rid, at) == ("src-000", "/sha256") and "does not match" in msg
+
+
+def test_missing_seed_file(tmp_path, records):
+    by_id(records, "src-004")["seed_file"] = "999_0000000000000000.txt"
+    errors = run(tmp_path, records)
+    assert any(e[1] == "src-004" and e[2] == "/seed_file" and "not found" in e[4] for e in errors)
+
+
+def test_verdict_must_follow_stances(tmp_path, records):
+    by_id(records, "clm-000-001")["verdict"]["label"] = "refuted"
+    _, rid, at, _, msg = only(run(tmp_path, records))
+    assert (rid, at) == ("clm-000-001", "/verdict/label")
+    assert "expected 'supported'" in msg and "supports=1" in msg
+
+
+def test_verdict_cites_evidence_of_its_claim(tmp_path, records):
+    by_id(records, "clm-000-001")["verdict"]["evidence_ids"] = ["evd-000-002-01"]
+    _, _, at, _, msg = only(run(tmp_path, records))
+    assert at == "/verdict/evidence_ids/0" and "does not exist" in msg
+
+
+def test_claim_needs_origin_evidence(tmp_path, records):
+    by_id(records, "evd-000-001-01")["role"] = "related"
+    errors = run(tmp_path, records)
+    assert any(e[2] == "" and "no evidence with role 'origin'" in e[4] for e in errors), errors
+
+
+def test_claim_needs_evidence(tmp_path, records):
+    records = [r for r in records if r["type"] != "evidence"]
+    by_id(records, "clm-000-001")["verdict"]["label"] = "not_enough_evidence"
+    errors = run(tmp_path, records)
+    assert any("claim has no evidence record" in e[4] for e in errors), errors
+
+
+def test_claim_date_not_after_publication(tmp_path, records):
+    by_id(records, "clm-000-001")["claim_date"]["value"] = "2024-10-28"  # src-000 is of the week of 21 October
+    _, _, at, _, msg = only(run(tmp_path, records))
+    assert at == "/claim_date/value" and "after the publication of src-000" in msg
+
+
+@pytest.mark.parametrize(
+    "change, pointer",
+    [
+        ({"low": 5000, "high": 3000, "value": None}, "/quantities/0/low"),
+        ({"value": 4000, "high": 3000}, "/quantities/0/value"),
+        ({"qualifier": "between", "high": None}, "/quantities/0/qualifier"),
+        ({"qualifier": "more_than", "high": None}, "/quantities/0/low"),
+    ],
+)
+def test_quantity_rules(tmp_path, records, change, pointer):
+    q = by_id(records, "clm-000-001")["quantities"][0]
+    q.update(change)
+    errors = run(tmp_path, records)
+    assert [e[2] for e in errors] == [pointer], errors
+
+
+def test_numeric_estimate_needs_quantity(tmp_path, records):
+    claim = by_id(records, "clm-000-001")
+    claim["kind"], claim["quantities"] = "numeric_estimate", []
+    assert [e[2] for e in run(tmp_path, records)] == ["/quantities"]
+
+
+def test_retraction_needs_a_reason(tmp_path, records):
+    by_id(records, "ent-john-kirby")["curation"] = {"curated_by": "t", "review_status": "retracted"}
+    assert [e[2] for e in run(tmp_path, records)] == ["/curation/note"]
+
+
+def test_references_resolve_against_published_records(tmp_path, records):
+    published = write_jsonl(tmp_path / "published.jsonl", records[:3])
+    contribution = write_jsonl(tmp_path / "new.jsonl", records[3:])
+    result, _ = validate([contribution], against=[published])
+    assert result.ok, result.errors
+    result, _ = validate([contribution])
+    assert {e.message for e in result.errors} >= {"claimant entity 'ent-john-kirby' does not exist"}
+
+
+def test_contribution_may_not_reuse_a_published_id(tmp_path, records):
+    published = write_jsonl(tmp_path / "published.jsonl", records)
+    contribution = write_jsonl(tmp_path / "new.jsonl", [records[2]])
+    result, _ = validate([contribution], against=[published])
+    assert [e.message.split(":")[0] for e in result.errors] == ["duplicate id 'ent-john-kirby'"]
+
+
+@pytest.mark.parametrize(
+    "stances, label",
+    [
+        ([], "not_enough_evidence"),
+        (["neutral"], "not_enough_evidence"),
+        (["supports", "neutral"], "supported"),
+        (["refutes"], "refuted"),
+        (["supports", "refutes"], "conflicting_evidence"),
+    ],
+)
+def test_expected_verdict(stances, label):
+    assert expected_verdict(stances) == label
