@@ -53,20 +53,19 @@ def cmd_schema(args) -> int:
 
 
 def cmd_offsets(args) -> int:
+    from .loader import expand
     from .offsets import fill, seed_files_by_source
 
     paths = _existing(args.paths)
     sources = seed_files_by_source(paths + _existing(args.against or ([CURATED_DIR] if CURATED_DIR.exists() else [])))
     seeds = SeedStore(args.seeds or default_seed_dir())
-    from .loader import expand
-
     changes = [c for path in expand(paths) for c in fill(path, seeds, sources, args.write)]
     for c in changes:
-        state = "fixed" if c.fixed else ("error" if not c.message.startswith("offsets") else "wrong")
-        print(f"{c.path}:{c.line}: {c.record_id}: {c.message} [{state}]")
-    bad = [c for c in changes if not c.fixed]
-    print(f"{len(changes)} evidence record(s) needed attention, {len(bad)} left unresolved")
-    return EXIT_INVALID if bad else EXIT_OK
+        print(f"{c.path}:{c.line}: {c.record_id}: {c.message} [{c.status}]")
+    unresolved = [c for c in changes if not c.resolved]
+    filled = len(changes) - len(unresolved)
+    print(f"{filled} evidence record(s) filled, {len(unresolved)} unresolved")
+    return EXIT_INVALID if unresolved else EXIT_OK
 
 
 def cmd_locate(args) -> int:

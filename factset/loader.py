@@ -1,13 +1,17 @@
 """Reading JSONL record files: yields each line as parsed data or as a located error.
 
 The parser is stricter than :func:`json.loads`: duplicate keys, NaN/Infinity,
-a byte order mark and invalid UTF-8 are errors, because a contributed file that
-two JSON libraries would read differently is not a file we can vouch for.
+numbers too large for a double, lone surrogates, a byte order mark and invalid
+UTF-8 are errors, because a contributed file that two JSON libraries would read
+differently is not a file we can vouch for. Lines are read with a length limit,
+so one enormous line cannot exhaust memory.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,31 +48,75 @@ def _no_constants(name):
     raise _Reject(f"{name} is not valid JSON")
 
 
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Reject(f"number {text[:20]} is too large for a double")
+    return value
+
+
+# A \uD800-\uDFFF escape: json.loads accepts a lone one, UTF-8 cannot encode it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def parse_object(text: str) -> dict[str, Any]:
     """Parse one record; raises ValueError with a plain message."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants,
+                          parse_float=_finite_float)
     except _Reject as exc:
         raise ValueError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise ValueError("invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        if "digits" in str(exc):  # Python refuses to convert integers of more than 4300 digits
+            raise ValueError("invalid JSON: an integer has more than 4300 digits") from None
+        raise ValueError(f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"a record must be a JSON object, not {type(data).__name__}")
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("invalid JSON: a string holds a lone UTF-16 surrogate (\\uD800-\\uDFFF escape)") from None
     return data
 
 
+def _raw_lines(handle, limit: int) -> Iterator[tuple[bytes, int]]:
+    """(line, length) pairs; a line over ``limit`` bytes is skipped in chunks and yielded empty."""
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit:
+            yield raw, len(raw)
+            continue
+        length = len(raw)
+        while not raw.endswith(b"\n"):
+            raw = handle.readline(1 << 20)
+            if not raw:
+                break
+            length += len(raw)
+        yield b"", length
+
+
 def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Line]:
-    """Each non-blank line of a JSONL file, parsed or with the reason it could not be."""
+    """Each non-blank line of a JSONL file, parsed or with the reason it could not be.
+
+    A file with no record at all is an error (line 0): an empty contribution is a mistake.
+    """
     name = str(path)
+    seen_record = False
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, (raw, length) in enumerate(_raw_lines(handle, max_line_bytes), start=1):
             def fail(message, stage="json", text=None):
                 return Line(name, number, text, None, Error(name, number, "", stage, message))
 
-            if len(raw) > max_line_bytes:
-                yield fail(f"line is {len(raw):,} bytes, over the limit of {max_line_bytes:,} (--max-line-bytes)", "read")
+            seen_record = seen_record or bool(raw.strip()) or length > max_line_bytes
+            if length > max_line_bytes:
+                yield fail(f"line is {length:,} bytes, over the limit of {max_line_bytes:,} (--max-line-bytes)", "read")
                 continue
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 yield fail("file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM", "read")
@@ -86,6 +134,8 @@ def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iter
                 yield fail(str(exc), text=text)
                 continue
             yield Line(name, number, text, data, None)
+    if not seen_record:
+        yield Line(name, 0, None, None, Error(name, 0, "", "read", "file holds no records (it is empty or blank)"))
 
 
 def expand(paths: list[Path]) -> list[Path]:

@@ -111,6 +111,7 @@ class Quantity(_Strict):
         "fewer_than",
         "up_to",
         "as_many_as",
+        "nearly",
         "between",
     ]
     unit: NonEmpty = Field(description="What one unit is, e.g. 'troops', 'containers', 'soldiers per month'.")
@@ -218,6 +219,7 @@ class Claim(_Strict):
     quantities: list[Quantity] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
+    note: str | None = Field(default=None, description="The curator's reasoning where the text needs it (e.g. how a date or figure was read).")
     verdict: Verdict
     curation: Curation
 

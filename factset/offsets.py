@@ -22,7 +22,11 @@ class Change:
     line: int
     record_id: str
     message: str
-    fixed: bool
+    status: str  # "filled" (written), "to fill" (needs --write) or "error" (quote not usable)
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == "filled"
 
 
 def seed_files_by_source(paths: list[Path]) -> dict[str, str]:
@@ -46,29 +50,32 @@ def fill(path: Path, seeds: SeedStore, sources: dict[str, str], write: bool) -> 
         rid = str(d.get("id"))
         quote, source_id = d.get("quote"), d.get("source_id")
         if not isinstance(quote, str) or source_id not in sources:
-            changes.append(Change(line.path, line.number, rid, f"needs 'quote' and a known 'source_id' (got {source_id!r})", False))
+            changes.append(Change(line.path, line.number, rid, f"needs 'quote' and a known 'source_id' (got {source_id!r})", "error"))
             continue
         try:
             seed = seeds.get(sources[source_id])
             start, end = seed.locate(quote, near=d.get("start") if isinstance(d.get("start"), int) else None)
         except SeedError as exc:
-            changes.append(Change(line.path, line.number, rid, str(exc), False))
+            changes.append(Change(line.path, line.number, rid, str(exc), "error"))
             continue
         if d.get("start") == start and d.get("end") == end:
             continue
-        changes.append(Change(line.path, line.number, rid, f"offsets {d.get('start')}:{d.get('end')} -> {start}:{end}", write))
+        changes.append(Change(line.path, line.number, rid, f"offsets {d.get('start')}:{d.get('end')} -> {start}:{end}",
+                              "filled" if write else "to fill"))
         if write:
             d["start"], d["end"] = start, end
             ending = "\n" if raw_lines[line.number - 1].endswith("\n") else ""
             raw_lines[line.number - 1] = json.dumps(d, ensure_ascii=False) + ending
-    if write and any(c.fixed for c in changes):
+    if write and any(c.resolved for c in changes):
         _atomic_write(path, "".join(raw_lines))
     return changes
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    mode = path.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.chmod(tmp, mode)  # mkstemp creates 0600; keep the file's own permissions
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)

@@ -8,6 +8,7 @@ models, so they may trust the shape of what they read.
 from __future__ import annotations
 
 import calendar
+import re
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -46,7 +47,37 @@ def expected_verdict(stances: Iterable[str]) -> VerdictLabel:
     return "not_enough_evidence"
 
 
+# Stances a verdict's cited evidence must include: the ones that decide the label.
+DECISIVE: dict[str, set[str]] = {
+    "supported": {"supports"},
+    "refuted": {"refutes"},
+    "conflicting_evidence": {"supports", "refutes"},
+    "not_enough_evidence": set(),
+}
+
 # ------------------------------------------------------------ single records
+
+# Characters no record text needs and an attacker can use: C0/C1 controls and the
+# bidirectional overrides/isolates that make text display differently from what it is.
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_HOSTILE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# Pre-filter on the raw JSON line: the escapes or literal characters that could decode to them.
+SUSPECT_LINE = re.compile(r"\\u00[01][0-9a-fA-F]|\\u00[79][0-9a-fA-F]|\\u20(?:2[a-eA-E]|6[6-9])|\\[bft]|" + f"[{_BIDI}\x7f-\x9f]")
+
+
+def check_text(data, at: str = "") -> Iterator[tuple[str, str]]:
+    """Control characters (other than newline) and bidi overrides anywhere in a record."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from check_text(value, f"{at}/{key}")
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from check_text(value, f"{at}/{i}")
+    elif isinstance(data, str):
+        found = _HOSTILE.search(data)
+        if found:
+            kind = "bidirectional control" if found.group() in _BIDI else "control"
+            yield at, f"{kind} character U+{ord(found.group()):04X} at position {found.start()} is not allowed in record text"
 
 
 def check_quantity(q: Quantity, at: str) -> Iterator[tuple[str, str]]:
@@ -63,7 +94,7 @@ def check_quantity(q: Quantity, at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}/qualifier", "'between' needs both low and high"
     if q.qualifier in ("exact", "about") and q.value is None:
         yield f"{at}/qualifier", f"'{q.qualifier}' needs a value"
-    if q.qualifier in ("up_to", "as_many_as", "fewer_than") and q.high is None:
+    if q.qualifier in ("up_to", "as_many_as", "fewer_than", "nearly") and q.high is None:
         yield f"{at}/high", f"'{q.qualifier}' needs high (the upper bound the text gives)"
     if q.qualifier in ("at_least", "more_than") and q.low is None:
         yield f"{at}/low", f"'{q.qualifier}' needs low (the lower bound the text gives)"
@@ -123,6 +154,7 @@ class Catalog:
     entities: dict[str, Entity] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
     evidence: dict[str, Evidence] = field(default_factory=dict)
+    rejected: dict[str, str] = field(default_factory=dict)  # id -> "path:line" of records refused for their shape
 
     def table(self, record) -> dict:
         return {Source: self.sources, Entity: self.entities, Claim: self.claims, Evidence: self.evidence}[type(record)]
@@ -131,9 +163,12 @@ class Catalog:
         self.table(record)[record.id] = record
 
 
-def _ref(table: dict, kind: str, ref: str | None, at: str, record) -> Iterator[Finding]:
+def _ref(cat: Catalog, table: dict, kind: str, ref: str | None, at: str, record) -> Iterator[Finding]:
     if ref is not None and ref not in table:
-        yield record, at, f"{kind} {ref!r} does not exist"
+        if ref in cat.rejected:
+            yield record, at, f"{kind} {ref!r} is itself invalid (see {cat.rejected[ref]})"
+        else:
+            yield record, at, f"{kind} {ref!r} does not exist"
 
 
 def check_catalog(cat: Catalog, checked: Iterable[object], seeds: SeedStore) -> Iterator[Finding]:
@@ -159,12 +194,12 @@ def check_catalog(cat: Catalog, checked: Iterable[object], seeds: SeedStore) -> 
 def _check_claim(claim: Claim, cat: Catalog, evidence: list[Evidence]) -> Iterator[Finding]:
     for at, msg in check_claim_shape(claim):
         yield claim, at, msg
-    yield from _ref(cat.sources, "source", claim.source_id, "/source_id", claim)
-    yield from _ref(cat.entities, "claimant entity", claim.claimant_id, "/claimant_id", claim)
+    yield from _ref(cat, cat.sources, "source", claim.source_id, "/source_id", claim)
+    yield from _ref(cat, cat.entities, "claimant entity", claim.claimant_id, "/claimant_id", claim)
     for i, hop in enumerate(claim.attribution.chain):
-        yield from _ref(cat.entities, "entity", hop.entity_id, f"/attribution/chain/{i}/entity_id", claim)
+        yield from _ref(cat, cat.entities, "entity", hop.entity_id, f"/attribution/chain/{i}/entity_id", claim)
     for i, rel in enumerate(claim.relations):
-        yield from _ref(cat.claims, "claim", rel.target, f"/relations/{i}/target", claim)
+        yield from _ref(cat, cat.claims, "claim", rel.target, f"/relations/{i}/target", claim)
 
     source = cat.sources.get(claim.source_id)
     if source is not None and source.published is not None:
@@ -192,12 +227,19 @@ def _check_claim(claim: Claim, cat: Catalog, evidence: list[Evidence]) -> Iterat
         yield claim, "/verdict/label", (
             f"verdict {claim.verdict.label!r} does not follow from the related evidence ({counts}): expected {expected!r}"
         )
+        return
+    cited = {ev.stance for ev in evidence if ev.id in claim.verdict.evidence_ids and ev.role == "related"}
+    missing = sorted(DECISIVE[expected] - cited)
+    if missing:
+        yield claim, "/verdict/evidence_ids", (
+            f"a {expected!r} verdict must cite the related evidence that decides it: none cited with stance {' or '.join(missing)}"
+        )
 
 
 def _check_evidence(ev: Evidence, cat: Catalog, seeds: SeedStore) -> Iterator[Finding]:
-    yield from _ref(cat.claims, "claim", ev.claim_id, "/claim_id", ev)
-    yield from _ref(cat.sources, "source", ev.source_id, "/source_id", ev)
-    yield from _ref(cat.entities, "speaker entity", ev.speaker_id, "/speaker_id", ev)
+    yield from _ref(cat, cat.claims, "claim", ev.claim_id, "/claim_id", ev)
+    yield from _ref(cat, cat.sources, "source", ev.source_id, "/source_id", ev)
+    yield from _ref(cat, cat.entities, "speaker entity", ev.speaker_id, "/speaker_id", ev)
     source = cat.sources.get(ev.source_id)
     if source is not None:
         for at, msg in check_evidence_text(ev, source, seeds):

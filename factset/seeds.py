@@ -7,6 +7,7 @@ no newline translation, end exclusive (W3C TextPositionSelector).
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from functools import cached_property
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class Seed:
         return starts
 
     def locate(self, quote: str, near: int | None = None) -> tuple[int, int]:
-        """The (start, end) of ``quote``; ``near`` picks among several occurrences.
+        """The (start, end) of ``quote``; ``near`` picks the closest of several occurrences.
 
         Raises SeedError when the quote is absent, or ambiguous and ``near``
         does not say which occurrence is meant.
@@ -50,12 +51,13 @@ class Seed:
         if not starts:
             raise SeedError(f"quote not found in {self.path.name}{_hint(self.text, quote)}")
         if len(starts) > 1:
-            if near is None or near not in starts:
+            by_distance = sorted(starts, key=lambda at: abs(at - near)) if near is not None else []
+            if not by_distance or abs(by_distance[0] - near) == abs(by_distance[1] - near):
                 raise SeedError(
                     f"quote occurs {len(starts)} times in {self.path.name} (at {', '.join(map(str, starts))}); "
-                    "give 'start' to say which, or quote a longer passage"
+                    "give 'start' near the one you mean, or quote a longer passage"
                 )
-            return near, near + len(quote)
+            starts = by_distance
         return starts[0], starts[0] + len(quote)
 
 
@@ -63,7 +65,11 @@ _LOOKALIKES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201
 
 
 def _hint(text: str, quote: str) -> str:
-    """Why a quote may not match: the seeds use curly quotes and dashes."""
+    """Why a quote that is not in the text may look as if it were."""
+    for form in ("NFC", "NFKC"):
+        normal = unicodedata.normalize(form, quote)
+        if normal != quote and normal in text:
+            return f"; it matches only after Unicode {form} normalisation: copy the passage from the seed as it is"
     at = text.translate(_LOOKALIKES).find(quote.translate(_LOOKALIKES))
     if at != -1:
         return (

@@ -10,6 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import re
+from functools import cache
+
 import jsonschema
 from jsonschema.exceptions import best_match
 from pydantic import ValidationError
@@ -18,7 +21,7 @@ from . import schema as schema_mod
 from .loader import DEFAULT_MAX_LINE_BYTES, Line, expand, read_lines
 from .models import RECORD_TYPES
 from .result import Error, Result, pointer
-from .rules import Catalog, check_catalog
+from .rules import SUSPECT_LINE, Catalog, check_catalog, check_text
 from .seeds import SeedStore, default_seed_dir
 
 
@@ -29,11 +32,34 @@ class Located:
     line: int
 
 
+def _ecma_pattern(validator, pattern, instance, schema):
+    """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string.
+
+    jsonschema uses Python's ``re.search``, whose ``$`` also matches before a
+    final newline, so ``"src-000\\n"`` would pass the schema and fail the models.
+    """
+    if isinstance(instance, str) and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+# JSON Schema counts 1.0 as an integer; the models (and factset's data) do not.
+_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+)
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, validators={"pattern": _ecma_pattern}, type_checker=_TYPES
+)
+
+
 def _validators() -> dict[str, jsonschema.Draft202012Validator]:
-    return {
-        name: jsonschema.Draft202012Validator(schema_mod.load(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-        for name in RECORD_TYPES
-    }
+    return {name: Validator(schema_mod.load(name), format_checker=Validator.FORMAT_CHECKER) for name in RECORD_TYPES}
 
 
 def _schema_errors(validator, data: dict) -> Iterator[tuple[str, str]]:
@@ -53,8 +79,17 @@ def _schema_errors(validator, data: dict) -> Iterator[tuple[str, str]]:
         yield pointer(err.absolute_path), _message(err)
 
 
+_ID_KINDS = {"src": "source", "ent": "entity", "clm": "claim", "evd": "evidence"}
+
+
 def _message(err) -> str:
-    """jsonschema's message, made specific for a value that fits none of a union of types."""
+    """jsonschema's message, made specific where it would be cryptic."""
+    if err.validator == "pattern" and isinstance(err.instance, str) and err.validator_value[1:4] in _ID_KINDS:
+        expected = _ID_KINDS[err.validator_value[1:4]]
+        got = _ID_KINDS.get(err.instance[:3]) if err.instance[3:4] == "-" else None
+        if got and got != expected:
+            return f"{err.instance!r} is the id of a {got}; a {expected} id is expected here"
+        return f"{err.instance!r} is not a valid {expected} id (pattern {err.validator_value})"
     if err.validator in ("anyOf", "oneOf") and err.context and all(c.validator == "type" for c in err.context):
         types = []
         for c in err.context:
@@ -87,13 +122,22 @@ def check_line(line: Line, validators) -> tuple[object | None, list[Error]]:
     if errors:
         return None, errors
     try:
-        return RECORD_TYPES[kind].model_validate_json(line.text), []
+        record = RECORD_TYPES[kind].model_validate_json(line.text)
     except ValidationError as exc:
         return None, [err(at, "model", msg) for at, msg in _model_errors(exc)]
+    if SUSPECT_LINE.search(line.text):
+        errors = [err(at, "rules", msg) for at, msg in check_text(data)]
+    return record, errors
 
 
-def read_records(files: Iterable[Path], result: Result, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Located]:
-    """Valid records of ``files``; every error goes into ``result``."""
+def read_records(
+    files: Iterable[Path], result: Result, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, rejected: dict | None = None
+) -> Iterator[Located]:
+    """Records of ``files`` that have a valid shape; every error goes into ``result``.
+
+    ``rejected`` collects the ids of records refused for their shape, so that
+    references to them can say so instead of claiming the id does not exist.
+    """
     validators = _validators()
     for path in files:
         result.files += 1
@@ -105,6 +149,8 @@ def read_records(files: Iterable[Path], result: Result, max_line_bytes: int = DE
             result.errors.extend(errors)
             if record is not None:
                 yield Located(record, line.path, line.number)
+            elif rejected is not None and isinstance(line.data.get("id"), str):
+                rejected.setdefault(line.data["id"], f"{line.path}:{line.number}")
 
 
 def validate(
@@ -128,7 +174,7 @@ def validate(
         first_seen[loc.record.id] = loc
 
     checked: list[Located] = []
-    for loc in read_records(expand(list(paths)), result, max_line_bytes):
+    for loc in read_records(expand(list(paths)), result, max_line_bytes, rejected=catalog.rejected):
         rid = loc.record.id
         if rid in first_seen:
             prev = first_seen[rid]

@@ -33,3 +33,42 @@ def test_bom_invalid_utf8_and_long_lines_are_located(tmp_path):
 
 def _errors_limited(path, limit):
     return [(line.number, line.error.stage, line.error.message) for line in read_lines(path, limit) if line.error]
+
+
+def test_near_picks_the_closest_occurrence_and_refuses_ties():
+    from factset.seeds import SeedError, SeedStore, default_seed_dir
+
+    seed = SeedStore(default_seed_dir()).get("000_eb25a17c97a16560.txt")
+    starts = seed.find_all("North Korean troops")
+    assert len(starts) > 2
+    assert seed.locate("North Korean troops", near=starts[1] + 3) == (starts[1], starts[1] + len("North Korean troops"))
+    with pytest.raises(SeedError, match="occurs"):
+        seed.locate("North Korean troops")
+    middle = (starts[0] + starts[1]) // 2 if (starts[0] + starts[1]) % 2 == 0 else None
+    if middle is not None:
+        with pytest.raises(SeedError, match="occurs"):
+            seed.locate("North Korean troops", near=middle)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"a": 1e999}', "too large for a double"),
+        ('{"a": ' + "1" * 5000 + "}", "more than 4300 digits"),
+        ('{"a": "\\ud800"}', "lone UTF-16 surrogate"),
+    ],
+)
+def test_parse_rejects_numbers_and_strings_json_cannot_round_trip(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_object(text)
+
+
+def test_valid_surrogate_pairs_are_fine():
+    assert parse_object('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001F600"}
+
+
+def test_empty_file_is_an_error(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n  \n", encoding="utf-8")
+    (line,) = list(read_lines(path))
+    assert line.number == 0 and "holds no records" in line.error.message

@@ -94,7 +94,7 @@ def test_verdict_must_follow_stances(tmp_path, records):
 
 
 def test_verdict_cites_evidence_of_its_claim(tmp_path, records):
-    by_id(records, "clm-000-001")["verdict"]["evidence_ids"] = ["evd-000-002-01"]
+    by_id(records, "clm-000-001")["verdict"]["evidence_ids"] = ["evd-000-002-01", "evd-000-001-02"]
     _, _, at, _, msg = only(run(tmp_path, records))
     assert at == "/verdict/evidence_ids/0" and "does not exist" in msg
 
@@ -173,3 +173,26 @@ def test_contribution_may_not_reuse_a_published_id(tmp_path, records):
 )
 def test_expected_verdict(stances, label):
     assert expected_verdict(stances) == label
+
+
+def test_verdict_must_cite_the_deciding_evidence(tmp_path, records):
+    by_id(records, "clm-000-001")["verdict"]["evidence_ids"] = ["evd-000-001-01"]  # the origin only
+    _, _, at, _, msg = only(run(tmp_path, records))
+    assert at == "/verdict/evidence_ids" and "none cited with stance supports" in msg
+
+
+def test_nearly_needs_an_upper_bound(tmp_path, records):
+    q = by_id(records, "clm-000-001")["quantities"][0]
+    q.update(qualifier="nearly", high=None)
+    assert [e[2] for e in run(tmp_path, records)] == ["/quantities/0/high"]
+
+
+def test_control_and_bidi_characters_are_refused(tmp_path, records):
+    by_id(records, "clm-000-001")["text"] += " \u202e"
+    by_id(records, "ent-john-kirby")["name"] = "John\u0000Kirby"
+    by_id(records, "evd-000-001-01")["note"] = "a note\nwith a newline is fine"
+    errors = run(tmp_path, records)
+    assert [(e[1], e[2], e[3]) for e in errors] == [
+        ("ent-john-kirby", "/name", "rules"),
+        ("clm-000-001", "/text", "rules"),
+    ]
