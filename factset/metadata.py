@@ -179,17 +179,18 @@ or, after `pip install factset`: `factset.load()` (verified models) and
 ## Label set
 
 Verdicts follow the AVeriTeC label set and are judged only on a claim's
-*related* evidence (the origin passage shows that the claim was made, not that
-it is true). The validator enforces the rule:
+*related* evidence from *other* sources (the origin passage shows that the
+claim was made, not that it is true; another passage of the same article is not
+independent). The validator enforces the rule:
 
 | label | claims |
 |---|---|
 {verdict_rows}
 
-- `supported`: at least one related passage supports it and none refutes it.
+- `supported`: at least one passage of another source supports it and none refutes it.
 - `refuted`: at least one refutes it and none supports it.
 - `conflicting_evidence`: passages both support and refute it.
-- `not_enough_evidence`: no related passage supports or refutes it.
+- `not_enough_evidence`: no passage of another source supports or refutes it.
 
 Different figures from different officials on different dates are recorded as
 updates (`relations`), with `neutral` stance, not as refutations.

@@ -153,8 +153,8 @@ VerdictLabel = Literal["supported", "refuted", "not_enough_evidence", "conflicti
 class Verdict(_Strict):
     """An AVeriTeC-style verdict, judged on the evidence records of the claim.
 
-    The label must follow from the stances of the claim's non-origin evidence
-    (see :func:`factset.rules.expected_verdict`).
+    The label must follow from the stances of the claim's related evidence
+    from other sources (see :func:`factset.rules.expected_verdict`).
     """
 
     label: VerdictLabel

@@ -33,9 +33,11 @@ def period_end(date: DateInfo) -> dt.date:
 
 
 def expected_verdict(stances: Iterable[str]) -> VerdictLabel:
-    """The verdict the stances of a claim's *related* evidence call for.
+    """The verdict the stances of a claim's deciding evidence call for.
 
-    The origin passage only shows that the claim was made, so it does not count.
+    Deciding evidence is the *related* evidence from sources other than the
+    claim's own: the origin passage only shows that the claim was made, and
+    another passage of the same article is not independent of it.
     """
     seen = set(stances)
     if "supports" in seen and "refutes" in seen:
@@ -220,15 +222,17 @@ def _check_claim(claim: Claim, cat: Catalog, evidence: list[Evidence]) -> Iterat
         if ev_id not in ids:
             where = "does not exist" if ev_id not in cat.evidence else f"belongs to {cat.evidence[ev_id].claim_id}"
             yield claim, f"/verdict/evidence_ids/{i}", f"cited evidence {ev_id!r} {where}, not to this claim"
-    related = [ev.stance for ev in evidence if ev.role == "related"]
+    # Only passages of *other* sources are independent of the claim's own article.
+    deciding = [ev for ev in evidence if ev.role == "related" and ev.source_id != claim.source_id]
+    related = [ev.stance for ev in deciding]
     expected = expected_verdict(related)
     if claim.verdict.label != expected:
         counts = ", ".join(f"{s}={related.count(s)}" for s in ("supports", "refutes", "neutral"))
         yield claim, "/verdict/label", (
-            f"verdict {claim.verdict.label!r} does not follow from the related evidence ({counts}): expected {expected!r}"
+            f"verdict {claim.verdict.label!r} does not follow from the related evidence of other sources ({counts}): expected {expected!r}"
         )
         return
-    cited = {ev.stance for ev in evidence if ev.id in claim.verdict.evidence_ids and ev.role == "related"}
+    cited = {ev.stance for ev in deciding if ev.id in claim.verdict.evidence_ids}
     missing = sorted(DECISIVE[expected] - cited)
     if missing:
         yield claim, "/verdict/evidence_ids", (

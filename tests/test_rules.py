@@ -5,7 +5,7 @@ import pytest
 from factset.rules import expected_verdict
 from factset.validate import validate
 
-from .conftest import by_id, write_jsonl
+from .conftest import REPO, by_id, write_jsonl
 
 
 def run(tmp_path, records):
@@ -196,3 +196,15 @@ def test_control_and_bidi_characters_are_refused(tmp_path, records):
         ("ent-john-kirby", "/name", "rules"),
         ("clm-000-001", "/text", "rules"),
     ]
+
+
+def test_same_article_passages_do_not_decide_a_verdict(tmp_path, records):
+    ev = by_id(records, "evd-000-001-02")
+    text = (REPO / "seeds" / "000_eb25a17c97a16560.txt").read_text(encoding="utf-8")
+    quote = "For the time being, we will continue to monitor the situation closely."
+    ev.update(source_id="src-000", quote=quote, start=text.index(quote), end=text.index(quote) + len(quote))
+    errors = run(tmp_path, records)
+    assert [(e[2], "expected 'not_enough_evidence'" in e[4]) for e in errors] == [("/verdict/label", True)]
+    claim = by_id(records, "clm-000-001")
+    claim["verdict"]["label"] = "not_enough_evidence"
+    assert run(tmp_path, records) == []
