@@ -319,21 +319,25 @@ CROISSANT_CONTEXT = {
 _CR_TYPES = {"string": "sc:Text", "int64": "sc:Integer", "float64": "sc:Float", "bool": "sc:Boolean", "date32": "sc:Date"}
 
 
-def _cr_fields(name: str, file_id: str, entries: list[dict], path: str = "$") -> list[dict]:
-    """Croissant fields of the scalar columns (nested structs as sub-fields' JSON paths)."""
+def _cr_fields(name: str, file_id: str, entries: list[dict], parents: tuple[str, ...] = ()) -> list[dict]:
+    """Croissant fields of the scalar columns; a nested scalar is read from its
+    top-level column with a ``transform.jsonPath`` (JSON Lines are read as columns)."""
     fields = []
     for entry in entries:
-        json_path = f"{path}.{entry['name']}"
+        path = (*parents, entry["name"])
         if "dtype" in entry:
+            source: dict[str, Any] = {"fileObject": {"@id": file_id}, "extract": {"column": path[0]}}
+            if len(path) > 1:
+                source["transform"] = {"jsonPath": ".".join(path[1:])}
             fields.append({
                 "@type": "cr:Field",
-                "@id": f"{name}/{json_path[2:]}",
-                "name": json_path[2:],
+                "@id": f"{name}/{'.'.join(path)}",
+                "name": ".".join(path),
                 "dataType": _CR_TYPES[entry["dtype"]],
-                "source": {"fileObject": {"@id": file_id}, "extract": {"jsonPath": json_path}},
+                "source": source,
             })
         elif "struct" in entry:
-            fields.extend(_cr_fields(name, file_id, entry["struct"], json_path))
+            fields.extend(_cr_fields(name, file_id, entry["struct"], path))
         # Lists of objects have no flat column; they stay in the JSONL and the HF features.
     return fields
 
