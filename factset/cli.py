@@ -121,6 +121,24 @@ def cmd_push(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from .release import ReleaseError, load
+
+    try:
+        release = load(args.version)
+    except ReleaseError as exc:
+        print(f"factset report: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        from .report import write_report
+    except ImportError as exc:
+        raise UsageError(f"the report needs matplotlib ({exc}): pip install 'factset[report]'") from None
+    out = args.out or Path("report") / release.version
+    for path in write_report(release, out, args.topic):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factset", description="Validate, build and publish the factset dataset.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -146,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revision", help="branch to push to (default: main)")
     p.add_argument("--private", action="store_true")
     p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser("report", help="write an HTML page and PNG figures: estimate timeline, source x claim matrix, tables")
+    p.add_argument("--version", help="release to report on (default: the latest)")
+    p.add_argument("--out", type=Path, help="output folder (default: report/<version>)")
+    p.add_argument("--topic", default="nk-troops-in-russia-count", help="topic of the timeline (default: %(default)s)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
     p.add_argument("--check", action="store_true", help="only check that the committed files match the models")

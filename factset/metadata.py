@@ -151,6 +151,8 @@ what, when, in which words, and how the sources agree or conflict.
 
 Released {date}. Schema version {SCHEMA_VERSION}. Code and tools: {HOMEPAGE}.
 
+![Estimates of the number of North Korean troops in Russia, by date, claimant and source](timeline.png)
+
 ## Configs
 
 | config | records | one row is |

@@ -27,6 +27,7 @@ from .result import Result
 # File name -> record type; the names are part of the published interface.
 FILES = {"sources": "source", "entities": "entity", "claims": "claim", "evidence": "evidence"}
 MANIFEST = "manifest.json"
+TIMELINE = "timeline.png"
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 
@@ -98,29 +99,41 @@ class BuildOutcome:
     counts: dict[str, int]
 
 
-def render_release(records: list, version: str, date: str) -> dict[str, str]:
-    """Every file of a release, by relative path, as text (manifest last)."""
+def render_release(records: list, version: str, date: str) -> dict[str, bytes]:
+    """Every file of a release, by relative path, as bytes (manifest last)."""
     from .metadata import claimreview, croissant, dataset_card
 
     by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
-    files: dict[str, str] = {f"{name}.jsonl": _jsonl(by_type[t]) for name, t in FILES.items()}
+    files: dict[str, str | bytes] = {f"{name}.jsonl": _jsonl(by_type[t]) for name, t in FILES.items()}
     for name, text in schema_mod.generated_files().items():
         files[f"schema/{name}"] = text
     counts = {name: len(by_type[t]) for name, t in FILES.items()}
     files["README.md"] = dataset_card(version, date, counts, by_type)
     files["claimreview.jsonld"] = claimreview(by_type, version)
     files["croissant.json"] = croissant(version, date, {n: files[f"{n}.jsonl"] for n in FILES})
-    digests = {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())}
+    files[TIMELINE] = _timeline_png(by_type, version, date, counts)
+    blobs = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in files.items()}
     manifest = {
         "name": "factset",
         "version": version,
         "date": date,
         "schema_version": SCHEMA_VERSION,
         "counts": counts,
-        "files": {path: {"sha256": digest, "bytes": len(files[path].encode("utf-8"))} for path, digest in digests.items()},
+        "files": {path: {"sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)} for path, blob in sorted(blobs.items())},
     }
-    files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    return files
+    blobs[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return blobs
+
+
+def _timeline_png(by_type: dict[str, list], version: str, date: str, counts: dict) -> bytes:
+    """The estimate timeline the dataset card shows (matplotlib, pinned in the dev extra)."""
+    try:
+        from .report import timeline_png
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ReleaseError(f"building a release draws its timeline figure and needs matplotlib ({exc}): pip install -e '.[dev]'") from None
+    release = Release(version, Path("."), {"date": date, "counts": counts}, by_type["source"], by_type["entity"],
+                      by_type["claim"], by_type["evidence"])
+    return timeline_png(release)
 
 
 def build(
@@ -157,12 +170,12 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=out_dir))
     try:
-        for n, (rel, text) in enumerate(sorted(files.items())):
+        for n, (rel, blob) in enumerate(sorted(files.items())):
             if _fail_after is not None and n >= _fail_after:
                 raise OSError("injected failure while writing the release (test)")
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
+            path.write_bytes(blob)
         os.rename(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -170,11 +183,11 @@ def build(
     return BuildOutcome(version, target, "built", counts)
 
 
-def _differences(target: Path, files: dict[str, str]) -> list[str]:
+def _differences(target: Path, files: dict[str, bytes]) -> list[str]:
     on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
     differing = sorted(on_disk ^ set(files))
-    for rel, text in sorted(files.items()):
-        if rel in on_disk and (target / rel).read_bytes() != text.encode("utf-8"):
+    for rel, blob in sorted(files.items()):
+        if rel in on_disk and (target / rel).read_bytes() != blob:
             differing.append(rel)
     return differing
 

@@ -1,0 +1,251 @@
+"""See the disagreement: a timeline of estimates, a source x claim matrix and
+summary tables, written as PNG figures and one self-contained HTML page.
+
+The data behind each figure is computed first (``timeline_points``,
+``stance_matrix``) and returned with it, so tests check what is plotted rather
+than pixels. Needs matplotlib (the ``report`` extra).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from .release import Release
+from .rules import period_end
+
+MAIN_TOPIC = "nk-troops-in-russia-count"
+STANCE_CODES = {"none": 0, "neutral": 1, "supports": 2, "refutes": 3, "mixed": 4, "origin": 5}
+STANCE_COLOURS = ["#ffffff", "#c9c9c9", "#4c9a2a", "#c0392b", "#8e44ad", "#1f4e79"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+@dataclass(frozen=True)
+class Point:
+    claim_id: str
+    source_id: str
+    claimant: str
+    group: str  # what the colour stands for: the claimant's country, or the outlet
+    date: dt.date  # as-of date of the figure, else the claim date
+    date_end: dt.date  # last day of the period the date stands for (its precision)
+    value: float
+    low: float | None
+    high: float | None
+    qualifier: str
+    text: str
+
+
+def timeline_points(release: Release, topic: str = MAIN_TOPIC) -> list[Point]:
+    """Every quantity of every numeric claim of ``topic``, in date order."""
+    entities = {e.id: e for e in release.entities}
+    points = []
+    for claim in release.claims:
+        if claim.topic != topic or claim.kind != "numeric_estimate":
+            continue
+        who = entities[claim.claimant_id]
+        for q in claim.quantities:
+            when = q.as_of or claim.claim_date
+            value = q.value if q.value is not None else (q.low if q.high is None else q.high if q.low is None else (q.low + q.high) / 2)
+            points.append(Point(
+                claim.id, claim.source_id, who.name, who.country or f"unattributed ({who.kind.replace('_', ' ')})",
+                when.value, period_end(when), float(value),
+                None if q.low is None else float(q.low), None if q.high is None else float(q.high), q.qualifier, q.text,
+            ))
+    return sorted(points, key=lambda p: (p.date, p.value, p.claim_id))
+
+
+def stance_matrix(release: Release) -> tuple[list[str], list[str], list[list[int]]]:
+    """(source ids, claim ids, codes[source][claim]) — how each source bears on each claim."""
+    sources = sorted(s.id for s in release.sources)
+    claims = sorted(c.id for c in release.claims)
+    cells: dict[tuple[str, str], set[str]] = {}
+    for ev in release.evidence:
+        cells.setdefault((ev.source_id, ev.claim_id), set()).add("origin" if ev.role == "origin" else ev.stance)
+    def code(found: set[str]) -> int:
+        if "origin" in found:
+            return STANCE_CODES["origin"]
+        if {"supports", "refutes"} <= found:
+            return STANCE_CODES["mixed"]
+        for stance in ("refutes", "supports", "neutral"):
+            if stance in found:
+                return STANCE_CODES[stance]
+        return STANCE_CODES["none"]
+    return sources, claims, [[code(cells.get((s, c), set())) for c in claims] for s in sources]
+
+
+# ------------------------------------------------------------------ figures
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.hashsalt": "factset", "font.size": 9})
+    return plt
+
+
+DODGE_DAYS = 0.4  # sources side by side, so that equal estimates on one date stay visible
+
+
+def plot_x(point: Point, sources: list[str]) -> float:
+    """Where a point is drawn: its date (in matplotlib's day numbers), nudged by source."""
+    import matplotlib.dates as mdates
+
+    offset = (sources.index(point.source_id) - (len(sources) - 1) / 2) * DODGE_DAYS
+    return float(mdates.date2num(point.date)) + offset
+
+
+def timeline_figure(points: list[Point], topic: str = MAIN_TOPIC):
+    plt = _pyplot()
+    import matplotlib.dates as mdates
+
+    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=100)
+    groups = sorted({p.group for p in points})
+    sources = sorted({p.source_id for p in points})
+    colours = {g: plt.get_cmap("tab10")(i % 10) for i, g in enumerate(groups)}
+    for p in points:
+        x = plot_x(p, sources)
+        xerr = [[0], [mdates.date2num(p.date_end) - mdates.date2num(p.date)]]
+        yerr = [[p.value - p.low if p.low is not None else 0], [p.high - p.value if p.high is not None else 0]]
+        ax.errorbar([x], [p.value], xerr=xerr, yerr=yerr, fmt="none", ecolor=colours[p.group], alpha=0.5, capsize=3, lw=1)
+    for i, source in enumerate(sources):
+        mine = [p for p in points if p.source_id == source]
+        ax.scatter([plot_x(p, sources) for p in mine], [p.value for p in mine],
+                   c=[colours[p.group] for p in mine], marker=MARKERS[i % len(MARKERS)], s=46,
+                   edgecolors="black", linewidths=0.5, zorder=3, label=source, gid=f"points-{source}")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    ax.set_xlabel("as-of date of the figure (bar: date precision)")
+    ax.set_ylabel("value (bars: low/high bounds the text gives)")
+    ax.set_title(f"Estimates of '{topic}' by date, claimant's country and source")
+    ax.grid(alpha=0.3)
+    if points:
+        colour_handles = [plt.Line2D([], [], marker="o", ls="", color=colours[g], label=g) for g in groups]
+        ax.add_artist(ax.legend(handles=colour_handles, title="claimant", loc="upper left", fontsize=8))
+        ax.legend(title="source (marker)", loc="lower right", fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no numeric estimates for this topic", transform=ax.transAxes, ha="center")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def matrix_figure(sources: list[str], claims: list[str], codes: list[list[int]]):
+    plt = _pyplot()
+    from matplotlib.colors import ListedColormap
+
+    fig, ax = plt.subplots(figsize=(12, 2.6), dpi=100)
+    ax.imshow(codes, aspect="auto", interpolation="nearest", cmap=ListedColormap(STANCE_COLOURS),
+              vmin=0, vmax=len(STANCE_COLOURS) - 1)
+    ax.set_yticks(range(len(sources)), sources)
+    starts = [i for i, c in enumerate(claims) if i == 0 or c[:7] != claims[i - 1][:7]]
+    ax.set_xticks(starts, [f"{claims[i][4:7]}…" for i in starts])
+    ax.set_xlabel("claims (grouped by the source they come from)")
+    ax.set_title("How each source bears on each claim")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=STANCE_COLOURS[v], ec="grey", label=k) for k, v in STANCE_CODES.items() if k != "none"]
+    ax.legend(handles=handles, ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def png_bytes(fig) -> bytes:
+    """PNG without a timestamp or version stamp, so the same figure gives the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def timeline_png(release: Release, topic: str = MAIN_TOPIC) -> bytes:
+    return png_bytes(timeline_figure(timeline_points(release, topic), topic))
+
+
+# ------------------------------------------------------------------ HTML
+
+PAGE = Template("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>factset $version report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+img { max-width: 100%; }
+.c0 { background: #fff; } .c1 { background: #c9c9c9; } .c2 { background: #4c9a2a; color: #fff; }
+.c3 { background: #c0392b; color: #fff; } .c4 { background: #8e44ad; color: #fff; } .c5 { background: #1f4e79; color: #fff; }
+</style></head>
+<body>
+<h1>factset $version</h1>
+<p>$summary</p>
+<h2>Estimates over time: $topic</h2>
+<img alt="timeline of estimates" src="data:image/png;base64,$timeline">
+$points
+<h2>Sources and claims</h2>
+<img alt="source by claim stance matrix" src="data:image/png;base64,$matrix">
+<p>Cell legend: <span class="c5">origin</span> <span class="c2">supports</span> <span class="c3">refutes</span>
+<span class="c4">mixed</span> <span class="c1">neutral</span> (blank: not mentioned).</p>
+$matrix_table
+<h2>Claims per source</h2>$per_source
+<h2>Claims per verdict</h2>$per_verdict
+<h2>Claims per claimant</h2>$per_claimant
+<h2>Flagged passages and claims</h2>$flags
+</body></html>
+""")
+
+
+def _table(header: list[str], rows: list[list], raw_cols: frozenset = frozenset()) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell if i in raw_cols else html.escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(release: Release, timeline: bytes, matrix: bytes, topic: str = MAIN_TOPIC) -> str:
+    entities = {e.id: e for e in release.entities}
+    claims = {c.id: c for c in release.claims}
+    points = timeline_points(release, topic)
+    sources, claim_ids, codes = stance_matrix(release)
+    names = {v: k for k, v in STANCE_CODES.items()}
+    matrix_rows = [[cid, html.escape(claims[cid].text[:90])] + [f'<span class="c{codes[s][j]}">{names[codes[s][j]] if codes[s][j] else ""}</span>'
+                    for s in range(len(sources))] for j, cid in enumerate(claim_ids)]
+    flags = [(ev.id, ev.source_id, f.kind, f.note, ev.quote) for ev in release.evidence for f in ev.flags]
+    flags += [(c.id, c.source_id, f.kind, f.note, c.text) for c in release.claims for f in c.flags]
+    per_claimant = Counter(entities[c.claimant_id].name for c in release.claims)
+    counts = release.manifest["counts"]
+    return PAGE.substitute(
+        version=html.escape(release.version),
+        summary=html.escape(f"{counts['claims']} claims, {counts['evidence']} evidence records, {counts['sources']} sources, "
+                            f"{counts['entities']} entities; release of {release.manifest['date']}."),
+        topic=html.escape(topic),
+        timeline=base64.b64encode(timeline).decode("ascii"),
+        matrix=base64.b64encode(matrix).decode("ascii"),
+        points=_table(["claim", "source", "claimant", "as of", "value", "low", "high", "qualifier", "as written"],
+                      [[p.claim_id, p.source_id, p.claimant, p.date, f"{p.value:g}", "" if p.low is None else f"{p.low:g}",
+                        "" if p.high is None else f"{p.high:g}", p.qualifier, p.text] for p in points]),
+        matrix_table=_table(["claim", "text", *sources], matrix_rows, raw_cols=frozenset(range(1, 2 + len(sources)))),
+        per_source=_table(["source", "claims"], sorted(Counter(c.source_id for c in release.claims).items())),
+        per_verdict=_table(["verdict", "claims"], sorted(Counter(c.verdict.label for c in release.claims).items())),
+        per_claimant=_table(["claimant", "claims"], sorted(per_claimant.items(), key=lambda kv: (-kv[1], kv[0]))),
+        flags=_table(["record", "source", "flag", "note", "text"], sorted(flags)),
+    )
+
+
+def write_report(release: Release, out: Path, topic: str = MAIN_TOPIC) -> list[Path]:
+    """Write ``timeline.png``, ``matrix.png`` and ``index.html`` into ``out``."""
+    timeline = timeline_png(release, topic)
+    matrix = png_bytes(matrix_figure(*stance_matrix(release)))
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"timeline.png": timeline, "matrix.png": matrix,
+             "index.html": render_html(release, timeline, matrix, topic).encode("utf-8")}
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return [out / name for name in files]
