@@ -10,6 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CURATED = REPO / "data" / "curated"
+RELEASES = REPO / "data" / "releases"
 
 CURATION = {"curated_by": "tests", "review_status": "draft"}
 KIRBY_QUOTE = (
@@ -85,3 +86,13 @@ def records() -> list[dict]:
 
 def by_id(records: list[dict], record_id: str) -> dict:
     return next(r for r in records if r["id"] == record_id)
+
+
+@pytest.fixture(scope="session")
+def latest():
+    """The newest committed release (tests using it are skipped before the first one)."""
+    from factset import release
+
+    if not release.versions(RELEASES):
+        pytest.skip("no release committed yet")
+    return release.load(directory=RELEASES)

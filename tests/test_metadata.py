@@ -7,19 +7,8 @@ import subprocess
 
 import pytest
 
-from factset import release
 from factset.metadata import MODELS, card_header, features
 from factset.models import Claim
-
-from .conftest import REPO
-
-RELEASES = REPO / "data" / "releases"
-pytestmark = pytest.mark.skipif(not release.versions(RELEASES), reason="no release committed yet")
-
-
-@pytest.fixture(scope="module")
-def latest():
-    return release.load(directory=RELEASES)
 
 
 def test_card_header_declares_every_config(latest):

@@ -8,20 +8,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from factset import release as release_mod  # noqa: E402
 from factset.cli import main  # noqa: E402
 from factset.report import MAIN_TOPIC, STANCE_CODES, matrix_figure, plot_x, render_html, stance_matrix, timeline_figure, timeline_points  # noqa: E402
-
-from .conftest import REPO  # noqa: E402
-
-RELEASES = REPO / "data" / "releases"
-pytestmark = pytest.mark.skipif(not release_mod.versions(RELEASES), reason="no release committed yet")
-
-
-@pytest.fixture(scope="module")
-def latest():
-    return release_mod.load(directory=RELEASES)
-
 
 def test_timeline_points_are_the_numeric_claims_of_the_topic(latest):
     expected = sorted(
