@@ -33,7 +33,11 @@ def cmd_validate(args) -> int:
     from .validate import validate
 
     paths = _existing(args.paths or [CURATED_DIR])
-    result, _ = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    progress = args.progress if args.progress is not None else True
+    result = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes,
+                      jobs=args.jobs, fast=not args.slow, progress=progress)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_INVALID
 
@@ -150,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted(REPORTERS), default="text")
     p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, help="longest line accepted (default: 1 MiB)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes for large files (default: 1)")
+    p.add_argument("--slow", action="store_true",
+                   help="reference path: strict json, jsonschema and the Pydantic models on every record (same result, slower)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                   help="no progress bar (there is none anyway when stderr is not a terminal or CI is set)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("build", help="validate the curated records and write the release named in data/VERSION")

@@ -102,6 +102,35 @@ def _raw_lines(handle, limit: int) -> Iterator[tuple[bytes, int]]:
         yield b"", length
 
 
+def parse_line(raw: bytes, first_line: bool) -> tuple[str | None, dict[str, Any] | None, str | None, str]:
+    """One non-blank line: ``(text, data, None, "")`` or ``(text or None, None, message, stage)``."""
+    if first_line and raw.startswith(b"\xef\xbb\xbf"):
+        return None, None, "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM", "read"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, None, f"invalid UTF-8 at byte {exc.start} of the line", "read"
+    try:
+        return text, parse_object(text), None, ""
+    except ValueError as exc:
+        return text, None, str(exc), "json"
+
+
+def line_range(path: Path, start: int, end: int | None, max_line_bytes: int) -> Iterator[tuple[int, bytes, int]]:
+    """``(number, raw, length)`` of the lines that begin in ``[start, end)``; numbers count from 1 at ``start``.
+
+    ``raw`` is empty for a line over ``max_line_bytes`` (whose ``length`` says how long it was).
+    """
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        position = start
+        for number, (raw, length) in enumerate(_raw_lines(handle, max_line_bytes), start=1):
+            yield number, raw, length
+            position += length
+            if end is not None and position >= end:
+                return
+
+
 def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Line]:
     """Each non-blank line of a JSONL file, parsed or with the reason it could not be.
 
@@ -109,33 +138,26 @@ def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iter
     """
     name = str(path)
     seen_record = False
-    with open(path, "rb") as handle:
-        for number, (raw, length) in enumerate(_raw_lines(handle, max_line_bytes), start=1):
-            def fail(message, stage="json", text=None):
-                return Line(name, number, text, None, Error(name, number, "", stage, message))
-
-            seen_record = seen_record or bool(raw.strip()) or length > max_line_bytes
-            if length > max_line_bytes:
-                yield fail(f"line is {length:,} bytes, over the limit of {max_line_bytes:,} (--max-line-bytes)", "read")
-                continue
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                yield fail("file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM", "read")
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield fail(f"invalid UTF-8 at byte {exc.start} of the line", "read")
-                continue
-            if not text.strip():
-                continue
-            try:
-                data = parse_object(text)
-            except ValueError as exc:
-                yield fail(str(exc), text=text)
-                continue
-            yield Line(name, number, text, data, None)
+    for number, raw, length in line_range(path, 0, None, max_line_bytes):
+        if length > max_line_bytes:
+            seen_record = True
+            yield Line(name, number, None, None, Error(name, number, "", "read", too_long(length, max_line_bytes)))
+            continue
+        if not raw.strip():
+            continue
+        seen_record = True
+        text, data, message, stage = parse_line(raw, number == 1)
+        error = Error(name, number, "", stage, message) if message else None
+        yield Line(name, number, text, data, error)
     if not seen_record:
-        yield Line(name, 0, None, None, Error(name, 0, "", "read", "file holds no records (it is empty or blank)"))
+        yield Line(name, 0, None, None, Error(name, 0, "", "read", EMPTY_FILE))
+
+
+EMPTY_FILE = "file holds no records (it is empty or blank)"
+
+
+def too_long(length: int, limit: int) -> str:
+    return f"line is {length:,} bytes, over the limit of {limit:,} (--max-line-bytes)"
 
 
 def expand(paths: list[Path]) -> list[Path]:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema as schema_mod
-from .models import SCHEMA_VERSION, Claim, Entity, Evidence, Source
+from .loader import expand
+from .models import RECORD_TYPES, SCHEMA_VERSION, Claim, Entity, Evidence, Source
 from .paths import PACKAGE_DIR, REPO_DIR
 from .result import Result
 
@@ -87,6 +88,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_models(files: list[Path]) -> list:
+    """The records of valid JSONL files as models."""
+    records = []
+    for path in files:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    kind = json.loads(line)["type"]
+                    records.append(RECORD_TYPES[kind].model_validate_json(line))
+    return records
+
+
 def _jsonl(records) -> str:
     return "".join(r.model_dump_json() + "\n" for r in sorted(records, key=lambda r: r.id))
 
@@ -141,7 +154,7 @@ def build(
     out_dir: Path,
     version: str,
     date: str,
-    validate: Callable[[list[Path]], tuple[Result, list]],
+    validate: Callable[[list[Path]], Result],
     _fail_after: int | None = None,
 ) -> BuildOutcome:
     """Validate ``curated`` and write release ``version`` under ``out_dir``.
@@ -150,10 +163,10 @@ def build(
     ``version`` is already released with different content.
     ``_fail_after`` makes the writer fail after that many files (tests only).
     """
-    result, located = validate([curated])
+    result = validate([curated])
     if not result.ok:
         raise ReleaseError(f"{len(result.errors)} validation error(s) in {curated}; run 'factset validate' to see them")
-    records = [loc.record for loc in located]
+    records = read_models(expand([curated]))
     files = render_release(records, version, date)
     counts = json.loads(files[MANIFEST])["counts"]
     target = out_dir / version

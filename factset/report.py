@@ -54,7 +54,7 @@ def timeline_points(release: Release, topic: str = MAIN_TOPIC) -> list[Point]:
             value = q.value if q.value is not None else (q.low if q.high is None else q.high if q.low is None else (q.low + q.high) / 2)
             points.append(Point(
                 claim.id, claim.source_id, who.name, who.country or f"unattributed ({who.kind.replace('_', ' ')})",
-                when.value, period_end(when), float(value),
+                when.value, period_end(when.value, when.precision), float(value),
                 None if q.low is None else float(q.low), None if q.high is None else float(q.high), q.qualifier, q.text,
             ))
     return sorted(points, key=lambda p: (p.date, p.value, p.claim_id))

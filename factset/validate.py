@@ -1,156 +1,106 @@
-"""The checker: JSON syntax, then the JSON Schema, then the models, then the rules.
+"""The checker: streams record files through the line checks and the rules.
 
-:func:`validate` fills a :class:`~factset.result.Result`; it prints nothing, so
-the CLI, the release builder and the tests share it.
+:func:`validate` fills a :class:`~factset.result.Result` and prints nothing.
+Memory stays flat as files grow: each line is checked and dropped, and only a
+compact summary of each record (:class:`~factset.rules.Facts`) is kept for
+the rules across records, resolved once at the end. ``jobs > 1`` splits the
+files into byte ranges checked by forked worker processes; the result,
+errors included, is the same as with one job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import mmap
+import multiprocessing
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import re
-from functools import cache
-
-import jsonschema
-from jsonschema.exceptions import best_match
-from pydantic import ValidationError
-
-from . import schema as schema_mod
-from .loader import DEFAULT_MAX_LINE_BYTES, Line, expand, read_lines
-from .models import RECORD_TYPES
-from .result import Error, Result, pointer
-from .rules import SUSPECT_LINE, Catalog, check_catalog, check_text
+from .linecheck import LineChecker
+from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_range, parse_object, too_long
+from .result import Error, Result
+from .rules import Facts, SourceInfo, loc_of, record_findings, split_loc
 from .seeds import SeedStore, default_seed_dir
+
+CHUNK_BYTES = 8 << 20  # a worker's share of a file; small enough to balance, large enough to amortise
 
 
 @dataclass(frozen=True)
-class Located:
-    record: object
+class Options:
+    seed_dir: Path
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    fast: bool = True
+
+
+@dataclass(frozen=True)
+class Task:
+    file_index: int
     path: str
-    line: int
+    start: int
+    end: int | None
+    checked: bool  # False for published records given with --against: used, not reported
 
 
-def _ecma_pattern(validator, pattern, instance, schema):
-    """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string.
-
-    jsonschema uses Python's ``re.search``, whose ``$`` also matches before a
-    final newline, so ``"src-000\\n"`` would pass the schema and fail the models.
-    """
-    if isinstance(instance, str) and not _compiled(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-@cache
-def _compiled(pattern: str) -> re.Pattern:
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
+@dataclass
+class TaskResult:
+    lines: int = 0  # lines read (to number the next range of the same file)
+    records: int = 0  # non-blank lines
+    errors: list[Error] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    facts: Facts = field(default_factory=Facts)
+    deferred: list[int] = field(default_factory=list)  # locations of records whose source was not known yet
+    sources: dict = field(default_factory=dict)  # sources found in this range
 
 
-# JSON Schema counts 1.0 as an integer; the models (and factset's data) do not.
-_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
-    "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
-)
-Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, validators={"pattern": _ecma_pattern}, type_checker=_TYPES
-)
+# ---------------------------------------------------------------- one range
+
+_STATE: dict = {}  # per process: the checker, seeds and known sources (set before forking)
 
 
-def _validators() -> dict[str, jsonschema.Draft202012Validator]:
-    return {name: Validator(schema_mod.load(name), format_checker=Validator.FORMAT_CHECKER) for name in RECORD_TYPES}
+def _init(options: Options, sources: dict[str, SourceInfo]) -> None:
+    _STATE.update(checker=LineChecker(fast=options.fast), seeds=SeedStore(options.seed_dir), sources=dict(sources), options=options)
 
 
-def _schema_errors(validator, data: dict) -> Iterator[tuple[str, str]]:
-    for top in validator.iter_errors(data):
-        err = best_match([top])  # descends into anyOf/oneOf to the field really at fault
-        if err.validator == "required" and isinstance(err.instance, dict):
-            # Point at the missing field itself, not at the object that lacks it.
-            for key in err.validator_value:
-                if key not in err.instance:
-                    yield pointer([*err.absolute_path, key]), f"missing required field {key!r}"
+def _run(task: Task) -> TaskResult:
+    checker, seeds, sources, options = _STATE["checker"], _STATE["seeds"], _STATE["sources"], _STATE["options"]
+    out = TaskResult()
+    limit = options.max_line_bytes
+    for number, raw, length in line_range(Path(task.path), task.start, task.end, limit):
+        out.lines = number
+        if length > limit:
+            out.records += 1
+            if task.checked:
+                out.errors.append(Error(task.path, number, "", "read", too_long(length, limit)))
             continue
-        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = set(err.schema.get("properties", {}))
-            for key in sorted(set(err.instance) - allowed):
-                yield pointer([*err.absolute_path, key]), f"unknown field {key!r}"
+        if not raw.strip():
             continue
-        yield pointer(err.absolute_path), _message(err)
+        out.records += 1
+        record, findings, data = checker.check(raw, first_line=task.start == 0 and number == 1)
+        loc = loc_of(task.file_index, number)
+        rid = data.get("id") if data is not None and isinstance(data.get("id"), str) else None
+        if task.checked:
+            out.errors.extend(Error(task.path, number, at, stage, msg, rid) for at, stage, msg in findings)
+        if record is None:
+            if rid is not None:
+                out.facts.rejected.setdefault(rid, loc)
+            continue
+        kind = record["type"]
+        if kind == "source" and record["id"] not in sources:
+            sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
+        if task.checked:
+            out.counts[kind] += 1
+            if kind in ("claim", "evidence") and record["source_id"] not in sources:
+                out.deferred.append(loc)
+            else:
+                out.errors.extend(Error(task.path, number, at, "rules", msg, rid) for at, msg in record_findings(record, sources, seeds))
+        out.facts.add(record, loc, task.checked)
+    return out
 
 
-_ID_KINDS = {"src": "source", "ent": "entity", "clm": "claim", "evd": "evidence"}
-
-
-def _message(err) -> str:
-    """jsonschema's message, made specific where it would be cryptic."""
-    if err.validator == "pattern" and isinstance(err.instance, str) and err.validator_value[1:4] in _ID_KINDS:
-        expected = _ID_KINDS[err.validator_value[1:4]]
-        got = _ID_KINDS.get(err.instance[:3]) if err.instance[3:4] == "-" else None
-        if got and got != expected:
-            return f"{err.instance!r} is the id of a {got}; a {expected} id is expected here"
-        return f"{err.instance!r} is not a valid {expected} id (pattern {err.validator_value})"
-    if err.validator in ("anyOf", "oneOf") and err.context and all(c.validator == "type" for c in err.context):
-        types = []
-        for c in err.context:
-            types.extend(c.validator_value if isinstance(c.validator_value, list) else [c.validator_value])
-        return f"{err.instance!r} is not of type {' or '.join(dict.fromkeys(types))}"
-    return err.message
-
-
-def _model_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:
-    for item in exc.errors(include_url=False):
-        loc = list(item["loc"])
-        yield pointer(loc), item["msg"]
-
-
-def check_line(line: Line, validators) -> tuple[object | None, list[Error]]:
-    """A parsed line through schema and model: the record, or the errors."""
-    data = line.data
-    assert data is not None and line.text is not None
-    record_id = data.get("id") if isinstance(data.get("id"), str) else None
-
-    def err(at, stage, message):
-        return Error(line.path, line.number, at, stage, message, record_id)
-
-    kind = data.get("type")
-    if kind not in RECORD_TYPES:
-        expected = ", ".join(RECORD_TYPES)
-        got = "missing" if kind is None else f"{kind!r}"
-        return None, [err("/type", "schema", f"record type is {got}; expected one of: {expected}")]
-    errors = [err(at, "schema", msg) for at, msg in _schema_errors(validators[kind], data)]
-    if errors:
-        return None, errors
-    try:
-        record = RECORD_TYPES[kind].model_validate_json(line.text)
-    except ValidationError as exc:
-        return None, [err(at, "model", msg) for at, msg in _model_errors(exc)]
-    if SUSPECT_LINE.search(line.text):
-        errors = [err(at, "rules", msg) for at, msg in check_text(data)]
-    return record, errors
-
-
-def read_records(
-    files: Iterable[Path], result: Result, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, rejected: dict | None = None
-) -> Iterator[Located]:
-    """Records of ``files`` that have a valid shape; every error goes into ``result``.
-
-    ``rejected`` collects the ids of records refused for their shape, so that
-    references to them can say so instead of claiming the id does not exist.
-    """
-    validators = _validators()
-    for path in files:
-        result.files += 1
-        for line in read_lines(path, max_line_bytes):
-            if line.error is not None:
-                result.errors.append(line.error)
-                continue
-            record, errors = check_line(line, validators)
-            result.errors.extend(errors)
-            if record is not None:
-                yield Located(record, line.path, line.number)
-            elif rejected is not None and isinstance(line.data.get("id"), str):
-                rejected.setdefault(line.data["id"], f"{line.path}:{line.number}")
+# ---------------------------------------------------------------- all files
 
 
 def validate(
@@ -158,39 +108,173 @@ def validate(
     against: Iterable[Path] = (),
     seed_dir: Path | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-) -> tuple[Result, list[Located]]:
+    jobs: int = 1,
+    fast: bool = True,
+    progress: bool = False,
+) -> Result:
     """Check the records of ``paths``; ``against`` holds published records they may refer to.
 
     Records of ``against`` are trusted (they were validated when released):
     they resolve references and claim ids, and are not themselves reported on.
     """
-    result = Result()
-    seeds = SeedStore(seed_dir or default_seed_dir())
-    catalog = Catalog()
-    first_seen: dict[str, Located] = {}
+    options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast)
+    files = [(p, False) for p in expand(list(against))] + [(p, True) for p in expand(list(paths))]
+    names = [str(p) for p, _ in files]
+    checker = LineChecker(fast=fast)
+    sources = _find_sources(files, checker, max_line_bytes)
+    tasks = _tasks(files)
 
-    for loc in read_records(expand(list(against)), Result(), max_line_bytes):
-        catalog.add(loc.record)
-        first_seen[loc.record.id] = loc
+    result = Result(files=sum(checked for _, checked in files))
+    facts = Facts()
+    deferred: list[int] = []
+    found_sources = dict(sources)
+    lines_seen: Counter = Counter()
+    records_seen: Counter = Counter()
+    bar = _progress_bar(sum(_size(p) for p, _ in files)) if progress else None
+    for task, out in zip(tasks, _execute(tasks, jobs, options, sources)):
+        shift = lines_seen[task.file_index]
+        lines_seen[task.file_index] += out.lines
+        records_seen[task.file_index] += out.records
+        result.errors.extend(_shifted(e, shift) for e in out.errors)
+        result.records.update(out.counts)
+        facts.extend(out.facts, loc_shift=shift)
+        deferred.extend(loc + shift for loc in out.deferred)
+        for source_id, info in out.sources.items():
+            found_sources.setdefault(source_id, info)
+        if bar is not None:
+            bar.update((task.end or _size(Path(task.path))) - task.start)
+    if bar is not None:
+        bar.close()
 
-    checked: list[Located] = []
-    for loc in read_records(expand(list(paths)), result, max_line_bytes, rejected=catalog.rejected):
-        rid = loc.record.id
-        if rid in first_seen:
-            prev = first_seen[rid]
-            result.errors.append(
-                Error(loc.path, loc.line, "/id", "rules", f"duplicate id {rid!r}: first used at {prev.path}:{prev.line}", rid)
-            )
+    for index, (path, checked) in enumerate(files):
+        if checked and records_seen[index] == 0:
+            result.errors.append(Error(str(path), 0, "", "read", EMPTY_FILE))
+
+    # Records that came before their source (in the pass) are checked now that every source is known.
+    reread = _Reread(names, max_line_bytes)
+    seeds = SeedStore(options.seed_dir)
+    records = reread(deferred)
+    for loc in sorted(deferred):
+        index, line = split_loc(loc)
+        found = record_findings(records[loc], found_sources, seeds)
+        result.errors.extend(Error(names[index], line, at, "rules", msg, records[loc]["id"]) for at, msg in found)
+
+    def where(loc: int) -> str:
+        index, line = split_loc(loc)
+        return f"{names[index]}:{line}"
+
+    found = list(facts.resolve(reread, where))
+    records = reread(loc for loc, _, _ in found)
+    for loc, at, message in found:
+        index, line = split_loc(loc)
+        result.errors.append(Error(names[index], line, at, "rules", message, records[loc]["id"]))
+    return result
+
+
+def _shifted(error: Error, shift: int) -> Error:
+    if not shift or error.line == 0:
+        return error
+    return Error(error.path, error.line + shift, error.pointer, error.stage, error.message, error.record_id)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
+    """Byte ranges of the files, each starting at a line start (the same with any number of jobs)."""
+    tasks = []
+    for index, (path, checked) in enumerate(files):
+        size = _size(path)
+        if size <= CHUNK_BYTES:
+            tasks.append(Task(index, str(path), 0, None, checked))
             continue
-        first_seen[rid] = loc
-        catalog.add(loc.record)
-        checked.append(loc)
+        cuts = [0]
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for nominal in range(CHUNK_BYTES, size, CHUNK_BYTES):
+                newline = data.find(b"\n", max(nominal, cuts[-1]))
+                if newline == -1 or newline + 1 >= size:
+                    break
+                if newline + 1 > cuts[-1]:
+                    cuts.append(newline + 1)
+        bounds = [*cuts, None]
+        tasks.extend(Task(index, str(path), a, b, checked) for a, b in zip(bounds, bounds[1:]))
+    return tasks
 
-    where = {id(loc.record): loc for loc in checked}
-    for record, at, message in check_catalog(catalog, [loc.record for loc in checked], seeds):
-        loc = where[id(record)]
-        result.errors.append(Error(loc.path, loc.line, at, "rules", message, record.id))
 
-    for loc in checked:
-        result.records[loc.record.type] += 1
-    return result, checked
+def _execute(tasks: list[Task], jobs: int, options: Options, sources: dict[str, SourceInfo]):
+    if jobs <= 1 or len(tasks) <= 1:
+        _init(options, sources)
+        return map(_run, tasks)
+    # fork: workers share the parent's str hash seed, so their id hashes agree.
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init, initargs=(options, sources))
+    return _closing(pool, pool.imap(_run, tasks))
+
+
+def _closing(pool, results):
+    try:
+        yield from results
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _find_sources(files: list[tuple[Path, bool]], checker: LineChecker, limit: int) -> dict[str, SourceInfo]:
+    """Source records, found before the pass so that any range can check quotes.
+
+    A quick byte search for lines holding ``"source"``; a source written in
+    some other way is still found in the pass, and records that needed it
+    earlier are checked at the end.
+    """
+    sources: dict[str, SourceInfo] = {}
+    for path, _ in files:
+        if _size(path) == 0:
+            continue
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            at = data.find(b'"source"')
+            while at != -1:
+                start = data.rfind(b"\n", 0, at) + 1
+                end = data.find(b"\n", at)
+                end = len(data) if end == -1 else end + 1
+                if end - start <= limit:
+                    record, _, _ = checker.check(data[start:end], first_line=start == 0)
+                    if record is not None and record["type"] == "source":
+                        sources.setdefault(record["id"], SourceInfo.of(record))
+                at = data.find(b'"source"', end)
+    return sources
+
+
+class _Reread:
+    """Records at given locations, read again (and kept) when a message needs them."""
+
+    def __init__(self, names: list[str], limit: int):
+        self.names, self.limit, self.cache = names, limit, {}
+
+    def __call__(self, locs: Iterable[int]) -> dict[int, dict]:
+        wanted = sorted(set(locs) - set(self.cache))
+        by_file: dict[int, set[int]] = {}
+        for loc in wanted:
+            index, line = split_loc(loc)
+            by_file.setdefault(index, set()).add(line)
+        for index, lines in by_file.items():
+            last = max(lines)
+            for number, raw, _ in line_range(Path(self.names[index]), 0, None, self.limit):
+                if number in lines:
+                    self.cache[loc_of(index, number)] = parse_object(raw.decode("utf-8"))
+                if number >= last:
+                    break
+        return self.cache
+
+
+def _progress_bar(total: int):
+    """A progress bar on a terminal; none when piped or in CI."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, desc="validating", file=sys.stderr, leave=False)

@@ -25,7 +25,7 @@ CLAIMS = {c["id"]: c for c in BY_TYPE["claim"]}
 
 
 def test_curated_data_is_valid():
-    result, _ = validate([CURATED])
+    result = validate([CURATED])
     assert result.ok, result.sorted_errors()[:5]
 
 

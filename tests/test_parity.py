@@ -21,9 +21,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from factset.models import RECORD_TYPES
-from factset.validate import _validators
+from factset.linecheck import slow_validators
 
-VALIDATORS = _validators()
+VALIDATORS = slow_validators()
 EXAMPLES = 1000
 
 json_leaf = st.one_of(

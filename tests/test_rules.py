@@ -9,7 +9,7 @@ from .conftest import REPO, by_id, write_jsonl
 
 
 def run(tmp_path, records):
-    result, _ = validate([write_jsonl(tmp_path / "records.jsonl", records)])
+    result = validate([write_jsonl(tmp_path / "records.jsonl", records)])
     return [(e.line, e.record_id, e.pointer, e.stage, e.message) for e in result.sorted_errors()]
 
 
@@ -148,16 +148,16 @@ def test_retraction_needs_a_reason(tmp_path, records):
 def test_references_resolve_against_published_records(tmp_path, records):
     published = write_jsonl(tmp_path / "published.jsonl", records[:3])
     contribution = write_jsonl(tmp_path / "new.jsonl", records[3:])
-    result, _ = validate([contribution], against=[published])
+    result = validate([contribution], against=[published])
     assert result.ok, result.errors
-    result, _ = validate([contribution])
+    result = validate([contribution])
     assert {e.message for e in result.errors} >= {"claimant entity 'ent-john-kirby' does not exist"}
 
 
 def test_contribution_may_not_reuse_a_published_id(tmp_path, records):
     published = write_jsonl(tmp_path / "published.jsonl", records)
     contribution = write_jsonl(tmp_path / "new.jsonl", [records[2]])
-    result, _ = validate([contribution], against=[published])
+    result = validate([contribution], against=[published])
     assert [e.message.split(":")[0] for e in result.errors] == ["duplicate id 'ent-john-kirby'"]
 
 
