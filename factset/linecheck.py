@@ -29,7 +29,7 @@ from . import schema as schema_mod
 from .loader import parse_line
 from .models import RECORD_TYPES
 from .result import pointer
-from .rules import SUSPECT_BYTES, SUSPECT_LINE, check_text
+from .rules import SUSPECT_LINE, check_text, suspect_bytes
 
 
 def _ecma_pattern(validator, pattern, instance, schema):
@@ -145,7 +145,7 @@ class LineChecker:
             return None
         if kind == "claim" and not all(_finite(q) for q in data.get("quantities") or ()):
             return None
-        if SUSPECT_BYTES.search(raw):
+        if suspect_bytes(raw):
             return None
         return data
 

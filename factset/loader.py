@@ -84,24 +84,6 @@ def parse_object(text: str) -> dict[str, Any]:
     return data
 
 
-def _raw_lines(handle, limit: int) -> Iterator[tuple[bytes, int]]:
-    """(line, length) pairs; a line over ``limit`` bytes is skipped in chunks and yielded empty."""
-    while True:
-        raw = handle.readline(limit + 1)
-        if not raw:
-            return
-        if len(raw) <= limit:
-            yield raw, len(raw)
-            continue
-        length = len(raw)
-        while not raw.endswith(b"\n"):
-            raw = handle.readline(1 << 20)
-            if not raw:
-                break
-            length += len(raw)
-        yield b"", length
-
-
 def parse_line(raw: bytes, first_line: bool) -> tuple[str | None, dict[str, Any] | None, str | None, str]:
     """One non-blank line: ``(text, data, None, "")`` or ``(text or None, None, message, stage)``."""
     if first_line and raw.startswith(b"\xef\xbb\xbf"):
@@ -116,19 +98,48 @@ def parse_line(raw: bytes, first_line: bool) -> tuple[str | None, dict[str, Any]
         return text, None, str(exc), "json"
 
 
+_BLOCK = 1 << 20
+
+
 def line_range(path: Path, start: int, end: int | None, max_line_bytes: int) -> Iterator[tuple[int, bytes, int]]:
     """``(number, raw, length)`` of the lines that begin in ``[start, end)``; numbers count from 1 at ``start``.
 
-    ``raw`` is empty for a line over ``max_line_bytes`` (whose ``length`` says how long it was).
+    ``raw`` is the line without its newline; ``length`` counts the newline. The
+    file is read in blocks, and a line longer than ``max_line_bytes`` is not
+    kept: its ``raw`` is empty and only its length is known.
     """
     with open(path, "rb") as handle:
         handle.seek(start)
-        position = start
-        for number, (raw, length) in enumerate(_raw_lines(handle, max_line_bytes), start=1):
-            yield number, raw, length
-            position += length
-            if end is not None and position >= end:
-                return
+        position, number = start, 0
+        pending: list[bytes] = []  # the pieces of a line that runs on past a block
+        pending_length = 0
+        while True:
+            block = handle.read(_BLOCK)
+            if not block:
+                break
+            pieces = block.split(b"\n")
+            rest = pieces.pop()
+            for piece in pieces:
+                number += 1
+                if pending:
+                    length = pending_length + len(piece) + 1
+                    raw = b"" if length > max_line_bytes else b"".join(pending) + piece
+                    pending, pending_length = [], 0
+                else:
+                    length = len(piece) + 1
+                    raw = piece if length <= max_line_bytes else b""
+                yield number, raw, length
+                position += length
+                if end is not None and position >= end:
+                    return
+            if rest:
+                pending_length += len(rest)
+                if pending_length <= max_line_bytes:
+                    pending.append(rest)
+                else:
+                    pending = [b""]  # too long to keep: only its length matters now
+        if pending_length:
+            yield number + 1, b"".join(pending) if pending_length <= max_line_bytes else b"", pending_length
 
 
 def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Line]:

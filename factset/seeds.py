@@ -86,6 +86,13 @@ class SeedStore:
         self.directory = directory
         self._seeds: dict[str, Seed] = {}
 
+    def text_of(self, file_name: str) -> str | None:
+        """The text of a seed, or None when there is no such seed."""
+        try:
+            return self.get(file_name).text
+        except SeedError:
+            return None
+
     def get(self, file_name: str) -> Seed:
         if file_name not in self._seeds:
             path = self.directory / file_name

@@ -10,7 +10,6 @@ errors included, is the same as with one job.
 
 from __future__ import annotations
 
-import mmap
 import multiprocessing
 import os
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 from .linecheck import LineChecker
 from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_range, parse_object, too_long
 from .result import Error, Result
-from .rules import Facts, SourceInfo, loc_of, record_findings, split_loc
+from .rules import Facts, SourceInfo, record_findings
 from .seeds import SeedStore, default_seed_dir
 
 CHUNK_BYTES = 8 << 20  # a worker's share of a file; small enough to balance, large enough to amortise
@@ -51,7 +50,7 @@ class TaskResult:
     errors: list[Error] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     facts: Facts = field(default_factory=Facts)
-    deferred: list[int] = field(default_factory=list)  # locations of records whose source was not known yet
+    deferred: list[int] = field(default_factory=list)  # lines of records whose source was not known yet
     sources: dict = field(default_factory=dict)  # sources found in this range
 
 
@@ -67,36 +66,41 @@ def _init(options: Options, sources: dict[str, SourceInfo]) -> None:
 def _run(task: Task) -> TaskResult:
     checker, seeds, sources, options = _STATE["checker"], _STATE["seeds"], _STATE["sources"], _STATE["options"]
     out = TaskResult()
-    limit = options.max_line_bytes
-    for number, raw, length in line_range(Path(task.path), task.start, task.end, limit):
-        out.lines = number
+    limit, checked, path, index = options.max_line_bytes, task.checked, task.path, task.file_index
+    errors, counts, facts, deferred = out.errors, out.counts, out.facts, out.deferred
+    check, add = checker.check, facts.adder()
+    records = number = 0
+    for number, raw, length in line_range(Path(path), task.start, task.end, limit):
         if length > limit:
-            out.records += 1
-            if task.checked:
-                out.errors.append(Error(task.path, number, "", "read", too_long(length, limit)))
+            records += 1
+            if checked:
+                errors.append(Error(path, number, "", "read", too_long(length, limit)))
             continue
         if not raw.strip():
             continue
-        out.records += 1
-        record, findings, data = checker.check(raw, first_line=task.start == 0 and number == 1)
-        loc = loc_of(task.file_index, number)
-        rid = data.get("id") if data is not None and isinstance(data.get("id"), str) else None
-        if task.checked:
-            out.errors.extend(Error(task.path, number, at, stage, msg, rid) for at, stage, msg in findings)
-        if record is None:
-            if rid is not None:
-                out.facts.rejected.setdefault(rid, loc)
-            continue
+        records += 1
+        record, findings, data = check(raw, task.start == 0 and number == 1)
+        if findings or record is None:
+            rid = data.get("id") if data is not None and isinstance(data.get("id"), str) else None
+            if checked:
+                errors.extend(Error(path, number, at, stage, msg, rid) for at, stage, msg in findings)
+            if record is None:
+                if rid is not None:
+                    facts.rejected.setdefault(rid, (index, number))
+                continue
         kind = record["type"]
         if kind == "source" and record["id"] not in sources:
             sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
-        if task.checked:
-            out.counts[kind] += 1
-            if kind in ("claim", "evidence") and record["source_id"] not in sources:
-                out.deferred.append(loc)
+        if checked:
+            counts[kind] += 1
+            if kind != "entity" and kind != "source" and record["source_id"] not in sources:
+                deferred.append(number)
             else:
-                out.errors.extend(Error(task.path, number, at, "rules", msg, rid) for at, msg in record_findings(record, sources, seeds))
-        out.facts.add(record, loc, task.checked)
+                found = record_findings(record, sources, seeds)
+                if found:
+                    errors.extend(Error(path, number, at, "rules", msg, record["id"]) for at, msg in found)
+        add(record, index, number)
+    out.lines, out.records = number, records
     return out
 
 
@@ -126,7 +130,7 @@ def validate(
 
     result = Result(files=sum(checked for _, checked in files))
     facts = Facts()
-    deferred: list[int] = []
+    deferred: list[tuple[int, int]] = []
     found_sources = dict(sources)
     lines_seen: Counter = Counter()
     records_seen: Counter = Counter()
@@ -137,8 +141,8 @@ def validate(
         records_seen[task.file_index] += out.records
         result.errors.extend(_shifted(e, shift) for e in out.errors)
         result.records.update(out.counts)
-        facts.extend(out.facts, loc_shift=shift)
-        deferred.extend(loc + shift for loc in out.deferred)
+        facts.extend(out.facts, line_shift=shift)
+        deferred.extend((task.file_index, line + shift) for line in out.deferred)
         for source_id, info in out.sources.items():
             found_sources.setdefault(source_id, info)
         if bar is not None:
@@ -155,19 +159,13 @@ def validate(
     seeds = SeedStore(options.seed_dir)
     records = reread(deferred)
     for loc in sorted(deferred):
-        index, line = split_loc(loc)
         found = record_findings(records[loc], found_sources, seeds)
-        result.errors.extend(Error(names[index], line, at, "rules", msg, records[loc]["id"]) for at, msg in found)
+        result.errors.extend(Error(names[loc[0]], loc[1], at, "rules", msg, records[loc]["id"]) for at, msg in found)
 
-    def where(loc: int) -> str:
-        index, line = split_loc(loc)
-        return f"{names[index]}:{line}"
-
-    found = list(facts.resolve(reread, where))
+    found = list(facts.resolve(len(files) - result.files, reread, lambda loc: f"{names[loc[0]]}:{loc[1]}"))
     records = reread(loc for loc, _, _ in found)
     for loc, at, message in found:
-        index, line = split_loc(loc)
-        result.errors.append(Error(names[index], line, at, "rules", message, records[loc]["id"]))
+        result.errors.append(Error(names[loc[0]], loc[1], at, "rules", message, records[loc]["id"]))
     return result
 
 
@@ -193,13 +191,14 @@ def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
             tasks.append(Task(index, str(path), 0, None, checked))
             continue
         cuts = [0]
-        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        with open(path, "rb") as handle:
             for nominal in range(CHUNK_BYTES, size, CHUNK_BYTES):
-                newline = data.find(b"\n", max(nominal, cuts[-1]))
-                if newline == -1 or newline + 1 >= size:
+                handle.seek(max(nominal, cuts[-1]))
+                handle.readline()  # to the start of the next line
+                if handle.tell() >= size:
                     break
-                if newline + 1 > cuts[-1]:
-                    cuts.append(newline + 1)
+                if handle.tell() > cuts[-1]:
+                    cuts.append(handle.tell())
         bounds = [*cuts, None]
         tasks.extend(Task(index, str(path), a, b, checked) for a, b in zip(bounds, bounds[1:]))
     return tasks
@@ -231,20 +230,28 @@ def _find_sources(files: list[tuple[Path, bool]], checker: LineChecker, limit: i
     """
     sources: dict[str, SourceInfo] = {}
     for path, _ in files:
-        if _size(path) == 0:
-            continue
-        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            at = data.find(b'"source"')
-            while at != -1:
-                start = data.rfind(b"\n", 0, at) + 1
-                end = data.find(b"\n", at)
-                end = len(data) if end == -1 else end + 1
-                if end - start <= limit:
-                    record, _, _ = checker.check(data[start:end], first_line=start == 0)
-                    if record is not None and record["type"] == "source":
-                        sources.setdefault(record["id"], SourceInfo.of(record))
-                at = data.find(b'"source"', end)
+        with open(path, "rb") as handle:
+            carry, offset = b"", 0  # carry: the unfinished last line of the previous block
+            while block := handle.read(8 << 20):
+                data, base = carry + block, offset - len(carry)
+                cut = data.rfind(b"\n") + 1
+                at = data.find(b'"source"', 0, cut)
+                while at != -1:
+                    start, end = data.rfind(b"\n", 0, at) + 1, data.find(b"\n", at)
+                    _add_source(sources, checker, data[start:end], base + start == 0, limit)
+                    at = data.find(b'"source"', end, cut)
+                carry = data[cut:] if len(data) - cut <= limit else b""
+                offset += len(block)
+            if carry and b'"source"' in carry:
+                _add_source(sources, checker, carry, offset == len(carry), limit)
     return sources
+
+
+def _add_source(sources: dict, checker: LineChecker, raw: bytes, first_line: bool, limit: int) -> None:
+    if len(raw) < limit:
+        record, _, _ = checker.check(raw, first_line=first_line)
+        if record is not None and record["type"] == "source":
+            sources.setdefault(record["id"], SourceInfo.of(record))
 
 
 class _Reread:
@@ -253,17 +260,15 @@ class _Reread:
     def __init__(self, names: list[str], limit: int):
         self.names, self.limit, self.cache = names, limit, {}
 
-    def __call__(self, locs: Iterable[int]) -> dict[int, dict]:
-        wanted = sorted(set(locs) - set(self.cache))
+    def __call__(self, locs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict]:
         by_file: dict[int, set[int]] = {}
-        for loc in wanted:
-            index, line = split_loc(loc)
+        for index, line in set(locs) - set(self.cache):
             by_file.setdefault(index, set()).add(line)
         for index, lines in by_file.items():
             last = max(lines)
             for number, raw, _ in line_range(Path(self.names[index]), 0, None, self.limit):
                 if number in lines:
-                    self.cache[loc_of(index, number)] = parse_object(raw.decode("utf-8"))
+                    self.cache[(index, number)] = parse_object(raw.decode("utf-8"))
                 if number >= last:
                     break
         return self.cache

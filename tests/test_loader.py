@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factset.loader import parse_object, read_lines
 
@@ -72,3 +74,31 @@ def test_empty_file_is_an_error(tmp_path):
     path.write_text("\n  \n", encoding="utf-8")
     (line,) = list(read_lines(path))
     assert line.number == 0 and "holds no records" in line.error.message
+
+
+@given(
+    lines=st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=12),
+    trailing=st.booleans(),
+    limit=st.sampled_from([5, 10, 20, 100]),
+    block=st.sampled_from([1, 2, 3, 7, 64, 1 << 20]),
+)
+@settings(max_examples=300, deadline=None)
+def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, tmp_path_factory):
+    import factset.loader as loader
+
+    data = b"\n".join(lines) + (b"\n" if trailing and lines else b"")
+    path = tmp_path_factory.mktemp("lines") / "f.jsonl"
+    path.write_bytes(data)
+    parts = data.split(b"\n")
+    if data.endswith(b"\n"):
+        parts.pop()
+    expected = []
+    for number, raw in enumerate(parts if data else [], start=1):
+        length = len(raw) + (number < len(parts) or data.endswith(b"\n"))
+        expected.append((number, raw if length <= limit else b"", length))
+    saved = loader._BLOCK
+    loader._BLOCK = block
+    try:
+        assert list(loader.line_range(path, 0, None, limit)) == expected
+    finally:
+        loader._BLOCK = saved
