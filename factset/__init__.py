@@ -11,8 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .models import SCHEMA_VERSION, Claim, Entity, Evidence, Source
-from .release import Release, ReleaseError, load, versions
+_LAZY = {
+    "SCHEMA_VERSION": "models", "Claim": "models", "Entity": "models", "Evidence": "models", "Source": "models",
+    "Release": "release", "ReleaseError": "release", "load": "release", "versions": "release",
+}
+
+
+def __getattr__(name: str):
+    """The models and release API, imported on first use (``factset validate`` needs neither)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'factset' has no attribute {name!r}")
 
 __all__ = [
     "SCHEMA_VERSION", "Claim", "Entity", "Evidence", "Source",

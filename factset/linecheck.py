@@ -1,123 +1,39 @@
 """Checking one line: strict JSON, then the JSON Schema, then the models.
 
-Two paths give the same verdict on every line. The *slow* (reference) path
-parses with a strict :mod:`json`, reports every schema error with
-:mod:`jsonschema` (``best_match`` to reach the field at fault) and validates
-the Pydantic model. The *fast* path parses with ``jiter`` (duplicate keys and
-NaN refused natively) and asks the compiled ``jsonschema-rs`` validator only
-whether the record is valid; whenever it is not sure, the line goes down the
-slow path, which then writes the messages. The fast path does not build the
-Pydantic model: the schema and the models accept exactly the same records
-(``tests/test_parity.py``), and ``tests/test_fast_path.py`` checks that both
-paths report the same errors on valid and hostile records.
+Two paths give the same verdict on every line. The *reference* path
+(:mod:`factset.slowcheck`) parses with a strict :mod:`json`, reports every
+schema error with :mod:`jsonschema` and validates the Pydantic model. The
+*fast* path parses with ``jiter`` (duplicate keys and NaN refused natively)
+and asks the compiled ``jsonschema-rs`` validator only whether the record is
+valid; whenever it is not sure, the line goes down the reference path, which
+then writes the messages. The fast path does not build the Pydantic model: the
+schema and the models accept exactly the same records (``tests/test_parity.py``),
+and ``tests/test_fast_path.py`` checks that both paths report the same errors.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterator
-from functools import cache
 
 import jiter
-import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import best_match
-from pydantic import ValidationError
 
 from . import schema as schema_mod
-from .loader import parse_line
-from .models import RECORD_TYPES
-from .result import pointer
-from .rules import SUSPECT_LINE, check_text, suspect_bytes
+from .rules import suspect_bytes
 
-
-def _ecma_pattern(validator, pattern, instance, schema):
-    """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string.
-
-    jsonschema uses Python's ``re.search``, whose ``$`` also matches before a
-    final newline, so ``"src-000\\n"`` would pass the schema and fail the models.
-    """
-    if isinstance(instance, str) and not _compiled(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-@cache
-def _compiled(pattern: str) -> re.Pattern:
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
-
-
-# JSON Schema counts 1.0 as an integer; the models (and factset's data) do not.
-_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
-    "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
-)
-Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, validators={"pattern": _ecma_pattern}, type_checker=_TYPES
-)
-
-
-def _schema_errors(validator, data: dict) -> Iterator[tuple[str, str]]:
-    for top in validator.iter_errors(data):
-        err = best_match([top])  # descends into anyOf/oneOf to the field really at fault
-        if err.validator == "required" and isinstance(err.instance, dict):
-            # Point at the missing field itself, not at the object that lacks it.
-            for key in err.validator_value:
-                if key not in err.instance:
-                    yield pointer([*err.absolute_path, key]), f"missing required field {key!r}"
-            continue
-        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = set(err.schema.get("properties", {}))
-            for key in sorted(set(err.instance) - allowed):
-                yield pointer([*err.absolute_path, key]), f"unknown field {key!r}"
-            continue
-        yield pointer(err.absolute_path), _message(err)
-
-
-_ID_KINDS = {"src": "source", "ent": "entity", "clm": "claim", "evd": "evidence"}
-
-
-def _message(err) -> str:
-    """jsonschema's message, made specific where it would be cryptic."""
-    if err.validator == "pattern" and isinstance(err.instance, str) and err.validator_value[1:4] in _ID_KINDS:
-        expected = _ID_KINDS[err.validator_value[1:4]]
-        got = _ID_KINDS.get(err.instance[:3]) if err.instance[3:4] == "-" else None
-        if got and got != expected:
-            return f"{err.instance!r} is the id of a {got}; a {expected} id is expected here"
-        return f"{err.instance!r} is not a valid {expected} id (pattern {err.validator_value})"
-    if err.validator in ("anyOf", "oneOf") and err.context and all(c.validator == "type" for c in err.context):
-        types = []
-        for c in err.context:
-            types.extend(c.validator_value if isinstance(c.validator_value, list) else [c.validator_value])
-        return f"{err.instance!r} is not of type {' or '.join(dict.fromkeys(types))}"
-    return err.message
-
-
-def _model_errors(exc: ValidationError) -> Iterator[tuple[str, str]]:
-    for item in exc.errors(include_url=False):
-        loc = list(item["loc"])
-        yield pointer(loc), item["msg"]
-
-
-def slow_validators() -> dict[str, jsonschema.Draft202012Validator]:
-    return {name: Validator(schema_mod.load(name), format_checker=Validator.FORMAT_CHECKER) for name in RECORD_TYPES}
+Finding = tuple[str, str, str]  # (pointer, stage, message)
 
 
 def fast_validators() -> dict:
-    return {name: jsonschema_rs.Draft202012Validator(schema_mod.load(name), validate_formats=True) for name in RECORD_TYPES}
-
-
-Finding = tuple[str, str, str]  # (pointer, stage, message)
+    return {name: jsonschema_rs.Draft202012Validator(schema_mod.load(name), validate_formats=True)
+            for name in schema_mod.RECORD_NAMES}
 
 
 class LineChecker:
     """Checks lines of JSONL: ``check`` returns the record (a dict) or the findings."""
 
     def __init__(self, fast: bool = True):
-        self.fast = fast
         self._rs = fast_validators() if fast else None
-        self._slow = None  # built on first use: most lines never need it
 
     def check(self, raw: bytes, first_line: bool) -> tuple[dict | None, list[Finding], dict | None]:
         """``(record, [], record)`` when valid, else ``(None, findings, parsed data if any)``."""
@@ -125,7 +41,9 @@ class LineChecker:
             data = self._fast(raw)
             if data is not None:
                 return data, [], data
-        return self._check_slow(raw, first_line)
+        from .slowcheck import check_slow  # Pydantic and jsonschema load only when needed
+
+        return check_slow(raw, first_line)
 
     def _fast(self, raw: bytes) -> dict | None:
         """The record if the fast path is sure it is valid, else None."""
@@ -139,7 +57,7 @@ class LineChecker:
         if validator is None or not validator.is_valid(data):
             return None
         kind = data["type"]
-        # Where jsonschema-rs and the strict reading could differ, let the slow path decide:
+        # Where jsonschema-rs and the strict reading could differ, let the reference path decide:
         # JSON Schema counts 5.0 as an integer; jiter reads 1e999 as infinity.
         if kind == "evidence" and (type(data["start"]) is not int or type(data["end"]) is not int):
             return None
@@ -148,30 +66,6 @@ class LineChecker:
         if suspect_bytes(raw):
             return None
         return data
-
-    def _check_slow(self, raw: bytes, first_line: bool) -> tuple[dict | None, list[Finding], dict | None]:
-        text, data, message, stage = parse_line(raw, first_line)
-        if message is not None:
-            return None, [("", stage, message)], None
-        if self._slow is None:
-            self._slow = slow_validators()
-        kind = data.get("type")
-        if kind not in RECORD_TYPES:
-            got = "missing" if kind is None else f"{kind!r}"
-            return None, [("/type", "schema", f"record type is {got}; expected one of: {', '.join(RECORD_TYPES)}")], data
-        findings = [(at, "schema", msg) for at, msg in _schema_errors(self._slow[kind], data)]
-        if findings:
-            return None, findings, data
-        try:
-            RECORD_TYPES[kind].model_validate_json(text)
-        except ValidationError as exc:
-            return None, [(at, "model", msg) for at, msg in _model_errors(exc)], data
-        if SUSPECT_LINE.search(text):
-            findings = [(at, "rules", msg) for at, msg in check_text(data)]
-            if findings:
-                # The shape is valid, so the record still counts for references.
-                return data, findings, data
-        return data, [], data
 
 
 def _finite(q: dict) -> bool:

@@ -331,6 +331,7 @@ class Facts:
         self._sorted_ids = np.sort(ids)
         yield from self._duplicates(ids, reread, where)
         yield from self._references(reread, where)
+        self._sorted_ids = None  # peak memory: the verdicts need their own sorted arrays
         yield from self._verdicts(ids, reread)
 
     def _exists(self, hashes: np.ndarray) -> np.ndarray:
@@ -399,9 +400,9 @@ class Facts:
         sorted_claims = claims[order]
 
         def claim_index(hashes: np.ndarray) -> np.ndarray:
-            """Index of the (first) claim each hash names, or -1."""
+            """Index of the (first) claim each hash names, or -1 (int32: these arrays are large)."""
             pos = np.minimum(np.searchsorted(sorted_claims, hashes), n - 1)
-            return np.where(sorted_claims[pos] == hashes, order[pos], -1)
+            return np.where(sorted_claims[pos] == hashes, order[pos], -1).astype(np.int32)
 
         claim_sources = np.frombuffer(self.claim_sources, dtype=np.int64)
         ev_claim = claim_index(np.frombuffer(self.evidence_claims, dtype=np.int64))
@@ -424,8 +425,9 @@ class Facts:
         # Cited evidence: does it exist, belong to the citing claim, and decide the label?
         evidence_rows = np.frombuffer(self.evidence_rows, dtype=np.uint32)
         evidence = ids[evidence_rows]
-        ev_order = np.argsort(evidence, kind="stable")
+        ev_order = np.argsort(evidence, kind="stable").astype(np.int32)
         sorted_ev = evidence[ev_order]
+        del evidence
         cited = np.frombuffer(self.cited_evidence, dtype=np.int64)
         cited_claim = claim_index(ids[np.frombuffer(self.cited_rows, dtype=np.uint32)])
         cited_stances = np.zeros((n, len(STANCES)), dtype=bool)

@@ -11,22 +11,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic.json_schema import GenerateJsonSchema
-
 from .paths import bundled
-from .models import RECORD_TYPES, SCHEMA_VERSION
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# The record types, as in factset.models.RECORD_TYPES (a test keeps the two equal);
+# spelled out here so that reading the schema does not import Pydantic.
+RECORD_NAMES = ("source", "entity", "claim", "evidence")
 SCHEMA_ID_BASE = "https://factset.invalid/schema/"
-
-
-class _Draft202012(GenerateJsonSchema):
-    """Pydantic writes no ``$schema`` key; we add the dialect it targets."""
-
-    def generate(self, schema, mode="validation"):  # type: ignore[override]
-        out = super().generate(schema, mode=mode)
-        out["$schema"] = self.schema_dialect
-        return out
 
 
 def file_name(record_type: str) -> str:
@@ -34,8 +25,20 @@ def file_name(record_type: str) -> str:
 
 
 def generate(record_type: str) -> dict[str, Any]:
+    from pydantic.json_schema import GenerateJsonSchema
+
+    from .models import RECORD_TYPES, SCHEMA_VERSION
+
+    class Draft202012(GenerateJsonSchema):
+        """Pydantic writes no ``$schema`` key; we add the dialect it targets."""
+
+        def generate(self, schema, mode="validation"):  # type: ignore[override]
+            out = super().generate(schema, mode=mode)
+            out["$schema"] = self.schema_dialect
+            return out
+
     model = RECORD_TYPES[record_type]
-    out = model.model_json_schema(schema_generator=_Draft202012, mode="validation")
+    out = model.model_json_schema(schema_generator=Draft202012, mode="validation")
     out["$id"] = f"{SCHEMA_ID_BASE}{SCHEMA_VERSION}/{file_name(record_type)}"
     out["x-factset-schema-version"] = SCHEMA_VERSION
     return out
@@ -47,7 +50,7 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def generated_files() -> dict[str, str]:
-    return {file_name(t): render(generate(t)) for t in RECORD_TYPES}
+    return {file_name(t): render(generate(t)) for t in RECORD_NAMES}
 
 
 def write(directory: Path) -> list[Path]:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from factset.models import RECORD_TYPES
-from factset.linecheck import slow_validators
+from factset.slowcheck import slow_validators
 
 VALIDATORS = slow_validators()
 EXAMPLES = 1000

@@ -34,3 +34,7 @@ def test_schema_command_writes_canonical_files(tmp_path):
     text = (tmp_path / "claim.schema.json").read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert main(["schema", "--check", "--dir", str(tmp_path)]) == 0
+
+
+def test_record_names_match_the_models():
+    assert schema.RECORD_NAMES == tuple(RECORD_TYPES)
