@@ -216,6 +216,10 @@ _GENERIC = {_CHAIN: ("/attribution/chain/{}/entity_id", "entity"), _RELATION: ("
 _NONE = 0  # the hash stored for an absent optional reference
 
 
+def _column(typecode: str):
+    return field(default_factory=lambda: array(typecode))
+
+
 @dataclass
 class Facts:
     """Compact summary of the records seen, for the rules across records.
@@ -226,24 +230,24 @@ class Facts:
     records (``--against``) first.
     """
 
-    ids: array = field(default_factory=lambda: array("q"))
-    id_files: array = field(default_factory=lambda: array("H"))
-    id_lines: array = field(default_factory=lambda: array("I"))
-    claim_rows: array = field(default_factory=lambda: array("I"))
-    claim_sources: array = field(default_factory=lambda: array("q"))
-    claim_claimants: array = field(default_factory=lambda: array("q"))
-    claim_labels: array = field(default_factory=lambda: array("b"))
-    cited_rows: array = field(default_factory=lambda: array("I"))  # the citing claim's row
-    cited_evidence: array = field(default_factory=lambda: array("q"))
-    cited_index: array = field(default_factory=lambda: array("H"))
-    evidence_rows: array = field(default_factory=lambda: array("I"))
-    evidence_claims: array = field(default_factory=lambda: array("q"))
-    evidence_sources: array = field(default_factory=lambda: array("q"))
-    evidence_speakers: array = field(default_factory=lambda: array("q"))
-    evidence_kinds: array = field(default_factory=lambda: array("b"))  # stance code | _RELATED
-    ref_rows: array = field(default_factory=lambda: array("I"))
-    ref_targets: array = field(default_factory=lambda: array("q"))
-    ref_codes: array = field(default_factory=lambda: array("I"))  # code << 16 | list index
+    ids: array = _column("q")
+    id_files: array = _column("H")
+    id_lines: array = _column("I")
+    claim_rows: array = _column("I")
+    claim_sources: array = _column("q")
+    claim_claimants: array = _column("q")
+    claim_labels: array = _column("b")
+    cited_rows: array = _column("I")  # the citing claim's row
+    cited_evidence: array = _column("q")
+    cited_index: array = _column("H")
+    evidence_rows: array = _column("I")
+    evidence_claims: array = _column("q")
+    evidence_sources: array = _column("q")
+    evidence_speakers: array = _column("q")
+    evidence_kinds: array = _column("b")  # stance code | _RELATED
+    ref_rows: array = _column("I")
+    ref_targets: array = _column("q")
+    ref_codes: array = _column("I")  # code << 16 | list index
     rejected: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (file, line) of a record refused for its shape
 
     def adder(self) -> Callable[[dict, int, int], None]:
@@ -290,9 +294,6 @@ class Facts:
                     self._ref(row, rel["target"], _RELATION, i)
 
         return add
-
-    def add(self, d: dict, file_index: int, line: int) -> None:
-        self.adder()(d, file_index, line)
 
     def _ref(self, row: int, target: str, code: int, index: int) -> None:
         self.ref_rows.append(row)
