@@ -216,6 +216,23 @@ _GENERIC = {_CHAIN: ("/attribution/chain/{}/entity_id", "entity"), _RELATION: ("
 _NONE = 0  # the hash stored for an absent optional reference
 
 
+_STEP = 1 << 17  # lookups run in slices, so that their temporaries stay small at any size
+
+
+def _lookup(sorted_keys: np.ndarray, positions: np.ndarray | None, hashes: np.ndarray) -> np.ndarray:
+    """For each hash, ``positions`` of the (first) equal key in ``sorted_keys`` (its index if None), or -1."""
+    out = np.full(len(hashes), -1, dtype=np.int32)
+    if not len(sorted_keys):
+        return out
+    last = len(sorted_keys) - 1
+    for lo in range(0, len(hashes), _STEP):
+        part = hashes[lo:lo + _STEP]
+        pos = np.minimum(np.searchsorted(sorted_keys, part), last)
+        hit = sorted_keys[pos] == part
+        out[lo:lo + _STEP][hit] = pos[hit] if positions is None else positions[pos[hit]]
+    return out
+
+
 def _column(typecode: str):
     return field(default_factory=lambda: array(typecode))
 
@@ -336,11 +353,7 @@ class Facts:
         yield from self._verdicts(ids, reread)
 
     def _exists(self, hashes: np.ndarray) -> np.ndarray:
-        sorted_ids = self._sorted_ids
-        if not len(sorted_ids):
-            return np.zeros(len(hashes), dtype=bool)
-        pos = np.minimum(np.searchsorted(sorted_ids, hashes), len(sorted_ids) - 1)
-        return sorted_ids[pos] == hashes
+        return _lookup(self._sorted_ids, None, hashes) >= 0
 
     def _duplicates(self, ids, reread, where):
         s = self._sorted_ids
@@ -397,13 +410,12 @@ class Facts:
         if not n:
             return
         claims = ids[claim_rows]
-        order = np.argsort(claims, kind="stable")
+        order = np.argsort(claims, kind="stable").astype(np.int32)
         sorted_claims = claims[order]
 
         def claim_index(hashes: np.ndarray) -> np.ndarray:
-            """Index of the (first) claim each hash names, or -1 (int32: these arrays are large)."""
-            pos = np.minimum(np.searchsorted(sorted_claims, hashes), n - 1)
-            return np.where(sorted_claims[pos] == hashes, order[pos], -1).astype(np.int32)
+            """Index of the (first) claim each hash names, or -1."""
+            return _lookup(sorted_claims, order, hashes)
 
         claim_sources = np.frombuffer(self.claim_sources, dtype=np.int64)
         ev_claim = claim_index(np.frombuffer(self.evidence_claims, dtype=np.int64))
@@ -432,16 +444,17 @@ class Facts:
         cited = np.frombuffer(self.cited_evidence, dtype=np.int64)
         cited_claim = claim_index(ids[np.frombuffer(self.cited_rows, dtype=np.uint32)])
         cited_stances = np.zeros((n, len(STANCES)), dtype=bool)
-        if len(sorted_ev):
-            pos = np.minimum(np.searchsorted(sorted_ev, cited), len(sorted_ev) - 1)
-            cited_ev = np.where(sorted_ev[pos] == cited, ev_order[pos], -1)
-            row = np.maximum(cited_ev, 0)
-            belongs = (cited_ev >= 0) & (ev_claim[row] == cited_claim)
-            decides = belongs & deciding[row]
-            cited_stances[cited_claim[decides], stance[cited_ev[decides]]] = True
-        else:
-            cited_ev = np.full(len(cited), -1)
-            belongs = np.zeros(len(cited), dtype=bool)
+        cited_ev = _lookup(sorted_ev, ev_order, cited)
+        del sorted_ev, ev_order
+        belongs = np.zeros(len(cited), dtype=bool)
+        for lo in range(0, len(cited), _STEP):
+            part, claim_part = cited_ev[lo:lo + _STEP], cited_claim[lo:lo + _STEP]
+            found = part >= 0
+            row = np.where(found, part, 0)
+            ok = found & (ev_claim[row] == claim_part) if len(ev_claim) else found
+            belongs[lo:lo + _STEP] = ok
+            decides = ok & deciding[row] if len(ev_claim) else ok
+            cited_stances[claim_part[decides], stance[part[decides]]] = True
 
         labels = np.frombuffer(self.claim_labels, dtype=np.int8)
         checked = self._checked[claim_rows]
