@@ -83,3 +83,9 @@ def test_the_degraded_translation_is_flagged():
     flagged = [e for e in BY_TYPE["evidence"] if e["source_id"] == "src-004"
                and any(f["kind"] in ("garbled_translation", "mistranslation") for f in e.get("flags", []))]
     assert len(flagged) >= 10
+
+
+@pytest.mark.parametrize("claim", BY_TYPE["claim"], ids=lambda c: c["id"])
+def test_claim_text_reads_without_the_dataset(claim):
+    """A claim is read outside factset: no internal ids in its text."""
+    assert not re.search(r"\b(src|clm|evd|ent)-[0-9a-z]", claim["text"]), claim["text"]
