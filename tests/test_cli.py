@@ -102,3 +102,10 @@ def test_offsets_refuses_ambiguous_and_missing_quotes(tmp_path, records, capsys)
     assert main(["offsets", "--write", str(path)]) == 1
     out = capsys.readouterr().out
     assert "evd-000-001-01: quote occurs" in out and "evd-000-001-05: quote not found" in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("factset ")
