@@ -89,3 +89,12 @@ def test_the_degraded_translation_is_flagged():
 def test_claim_text_reads_without_the_dataset(claim):
     """A claim is read outside factset: no internal ids in its text."""
     assert not re.search(r"\b(src|clm|evd|ent)-[0-9a-z]", claim["text"]), claim["text"]
+
+
+def test_a_passage_carries_the_same_flags_wherever_it_is_quoted():
+    by_span = {}
+    for ev in BY_TYPE["evidence"]:
+        kinds = sorted(f["kind"] for f in ev.get("flags", []))
+        by_span.setdefault((ev["source_id"], ev["start"], ev["end"]), {})[ev["id"]] = kinds
+    differing = {span: ids for span, ids in by_span.items() if len({tuple(k) for k in ids.values()}) > 1}
+    assert not differing, differing
