@@ -19,10 +19,8 @@ import jiter
 import jsonschema_rs
 
 from . import schema as schema_mod
+from .result import Finding
 from .rules import suspect_bytes
-
-Finding = tuple[str, str, str]  # (pointer, stage, message)
-
 
 def fast_validators() -> dict:
     return {name: jsonschema_rs.Draft202012Validator(schema_mod.load(name), validate_formats=True)

@@ -13,7 +13,7 @@ PACKAGE_DIR = Path(__file__).parent
 REPO_DIR = PACKAGE_DIR.parent
 
 
-def bundled(name: str) -> Path:
-    """``factset/<name>`` inside a wheel, else ``<checkout>/<name>``."""
+def bundled(name: str, in_checkout: str | None = None) -> Path:
+    """``factset/<name>`` inside a wheel, else ``<checkout>/<in_checkout or name>``."""
     packaged = PACKAGE_DIR / name
-    return packaged if packaged.is_dir() else REPO_DIR / name
+    return packaged if packaged.is_dir() else REPO_DIR / (in_checkout or name)

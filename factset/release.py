@@ -22,7 +22,7 @@ from pathlib import Path
 from . import schema as schema_mod
 from .loader import expand
 from .models import RECORD_TYPES, SCHEMA_VERSION, Claim, Entity, Evidence, Source
-from .paths import PACKAGE_DIR, REPO_DIR
+from .paths import bundled
 from .result import Result
 
 # File name -> record type; the names are part of the published interface.
@@ -38,8 +38,7 @@ class ReleaseError(Exception):
 
 def releases_dir() -> Path:
     """``data/releases`` of the checkout, or its copy inside an installed wheel."""
-    packaged = PACKAGE_DIR / "releases"
-    return packaged if packaged.is_dir() else REPO_DIR / "data" / "releases"
+    return bundled("releases", in_checkout="data/releases")
 
 
 def version_key(version: str) -> tuple[int, int, int]:

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 # Stages in the order they run; an error's stage says which check found it.
 STAGES = ("read", "json", "schema", "model", "rules")
 
+Finding = tuple[str, str, str]  # (pointer, stage, message) of one line, before it is located
+
 
 @dataclass(frozen=True, order=True)
 class Error:

@@ -18,11 +18,8 @@ from pydantic import ValidationError
 from . import schema as schema_mod
 from .loader import parse_line
 from .models import RECORD_TYPES
-from .result import pointer
+from .result import Finding, pointer
 from .rules import SUSPECT_LINE, check_text
-
-Finding = tuple[str, str, str]  # (pointer, stage, message)
-
 
 def _ecma_pattern(validator, pattern, instance, schema):
     """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string.
