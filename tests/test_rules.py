@@ -208,3 +208,26 @@ def test_same_article_passages_do_not_decide_a_verdict(tmp_path, records):
     claim = by_id(records, "clm-000-001")
     claim["verdict"]["label"] = "not_enough_evidence"
     assert run(tmp_path, records) == []
+
+
+HOSTILE = [*(chr(c) for c in range(0x20) if c != 0x0A), *(chr(c) for c in range(0x7F, 0xA0)),
+           *"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+
+
+@pytest.mark.parametrize("ascii_only", [False, True], ids=["literal-or-short-escape", "u-escape"])
+@pytest.mark.parametrize("char", HOSTILE, ids=lambda c: f"U+{ord(c):04X}")
+def test_every_hostile_character_is_refused_on_both_paths(char, ascii_only):
+    """Whichever way JSON spells the character (raw, \\r-style short escape, \\uXXXX), both paths refuse it."""
+    import json
+
+    from factset.linecheck import LineChecker
+    from factset.slowcheck import check_slow
+
+    record = json.loads((REPO / "tests" / "bad_inputs" / "control_chars.jsonl").read_text(encoding="utf-8"))
+    record["name"] = f"Test{char}Person"
+    raw = json.dumps(record, ensure_ascii=ascii_only).encode("utf-8")
+    assert LineChecker()._fast(raw) is None  # not accepted: goes down the reference path
+    data, findings, _ = check_slow(raw, first_line=True)
+    assert data is not None
+    assert [(at, stage) for at, stage, _ in findings] == [("/name", "rules")], findings
+    assert f"U+{ord(char):04X}" in findings[0][2]
