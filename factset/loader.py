@@ -98,48 +98,77 @@ def parse_line(raw: bytes, first_line: bool) -> tuple[str | None, dict[str, Any]
         return text, None, str(exc), "json"
 
 
-_BLOCK = 1 << 20
+_BLOCK = 1 << 20  # bytes read at a time
+CHUNK_BYTES = 32 << 10  # a chunk of lines: small enough that its records stay in the CPU's cache
+
+
+def line_chunks(path: Path, start: int, end: int | None, max_line_bytes: int,
+                chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes, int]]:
+    """The lines that begin in ``[start, end)``, a chunk at a time: ``(first number, chunk, 0)``.
+
+    A chunk is whole consecutive lines joined by newlines (no final newline),
+    about ``chunk_bytes`` long; numbers count from 1 at ``start``; ``end`` is a
+    line start or None. A line whose length (newline included) is over
+    ``max_line_bytes`` is never held whole: it comes alone as ``(number, b"", length)``.
+    Blank lines are kept, so that a chunk's line numbers are consecutive.
+    """
+    limit = max_line_bytes
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = None if end is None else end - start  # bytes of the range not read yet
+        number = 0
+        pending: list[bytes] = []  # the pieces of a line that runs on past a read
+        pending_length = 0
+        while left is None or left > 0:
+            data = handle.read(_BLOCK if left is None else min(_BLOCK, left))
+            if not data:
+                break
+            if left is not None:
+                left -= len(data)
+            stop = data.rfind(b"\n")
+            if stop == -1:  # no line ends in this read
+                pending_length += len(data)
+                pending = pending + [data] if pending_length <= limit else [b""]
+                continue
+            at = 0  # data[at:] is not yielded yet
+            if pending_length:  # the first line began in an earlier read
+                first_end = data.find(b"\n")
+                number += 1
+                length = pending_length + first_end + 1
+                if length > limit:
+                    yield number, b"", length
+                else:
+                    yield number, b"".join(pending) + data[:first_end], 0
+                pending, pending_length, at = [], 0, first_end + 1
+            while at <= stop:
+                cut = data.find(b"\n", min(at + chunk_bytes, stop))
+                chunk = data[at:cut]
+                if len(chunk) + 1 <= limit:
+                    yield number + 1, chunk, 0
+                    number += chunk.count(b"\n") + 1
+                else:  # some line of it may be too long: line by line
+                    for line in chunk.split(b"\n"):
+                        number += 1
+                        yield (number, line, 0) if len(line) + 1 <= limit else (number, b"", len(line) + 1)
+                at = cut + 1
+            rest = data[stop + 1:]
+            if rest:
+                pending, pending_length = ([rest] if len(rest) <= limit else [b""]), len(rest)
+        if pending_length:  # a last line without a newline
+            yield (number + 1, b"".join(pending), 0) if pending_length <= limit else (number + 1, b"", pending_length)
 
 
 def line_range(path: Path, start: int, end: int | None, max_line_bytes: int) -> Iterator[tuple[int, bytes, int]]:
-    """``(number, raw, length)`` of the lines that begin in ``[start, end)``; numbers count from 1 at ``start``.
+    """``(number, raw, overlong)`` of each line of :func:`line_chunks`, one at a time.
 
-    ``raw`` is the line without its newline; ``length`` counts the newline. The
-    file is read in blocks, and a line longer than ``max_line_bytes`` is not
-    kept: its ``raw`` is empty and only its length is known.
+    ``overlong`` is 0, or the length of a line over ``max_line_bytes`` (whose ``raw`` is empty).
     """
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        position, number = start, 0
-        pending: list[bytes] = []  # the pieces of a line that runs on past a block
-        pending_length = 0
-        while True:
-            block = handle.read(_BLOCK)
-            if not block:
-                break
-            pieces = block.split(b"\n")
-            rest = pieces.pop()
-            for piece in pieces:
-                number += 1
-                if pending:
-                    length = pending_length + len(piece) + 1
-                    raw = b"" if length > max_line_bytes else b"".join(pending) + piece
-                    pending, pending_length = [], 0
-                else:
-                    length = len(piece) + 1
-                    raw = piece if length <= max_line_bytes else b""
-                yield number, raw, length
-                position += length
-                if end is not None and position >= end:
-                    return
-            if rest:
-                pending_length += len(rest)
-                if pending_length <= max_line_bytes:
-                    pending.append(rest)
-                else:
-                    pending = [b""]  # too long to keep: only its length matters now
-        if pending_length:
-            yield number + 1, b"".join(pending) if pending_length <= max_line_bytes else b"", pending_length
+    for first, chunk, overlong in line_chunks(path, start, end, max_line_bytes):
+        if overlong:
+            yield first, b"", overlong
+            continue
+        for k, raw in enumerate(chunk.split(b"\n")):
+            yield first + k, raw, 0
 
 
 def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Line]:
@@ -149,10 +178,10 @@ def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iter
     """
     name = str(path)
     seen_record = False
-    for number, raw, length in line_range(path, 0, None, max_line_bytes):
-        if length > max_line_bytes:
+    for number, raw, overlong in line_range(path, 0, None, max_line_bytes):
+        if overlong:
             seen_record = True
-            yield Line(name, number, None, None, Error(name, number, "", "read", too_long(length, max_line_bytes)))
+            yield Line(name, number, None, None, Error(name, number, "", "read", too_long(overlong, max_line_bytes)))
             continue
         if not raw.strip():
             continue

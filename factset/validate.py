@@ -10,18 +10,22 @@ errors included, is the same as with one job.
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import sys
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .linecheck import LineChecker
-from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_range, parse_object, too_long
+import numpy as np
+
+from .linecheck import BlockChecker, LineChecker
+from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_chunks, line_range, parse_object, too_long
 from .result import Error, Result
-from .rules import Facts, SourceInfo, record_findings
+from .rules import Facts, SourceInfo, needing_rules, record_findings
 from .seeds import SeedStore, default_seed_dir
 
 CHUNK_BYTES = 8 << 20  # a worker's share of a file; small enough to balance, large enough to amortise
@@ -50,35 +54,57 @@ class TaskResult:
     errors: list[Error] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     facts: Facts = field(default_factory=Facts)
-    deferred: list[int] = field(default_factory=list)  # lines of records whose source was not known yet
+    deferred: array = field(default_factory=lambda: array("I"))  # lines of records whose source was not known yet
     sources: dict = field(default_factory=dict)  # sources found in this range
 
 
 # ---------------------------------------------------------------- one range
 
-_STATE: dict = {}  # per process: the checker, seeds and known sources (set before forking)
+_STATE: dict = {}  # per process: the checkers, seeds, options and the sources known so far
 
 
-def _init(options: Options, sources: dict[str, SourceInfo]) -> None:
-    _STATE.update(checker=LineChecker(fast=options.fast), seeds=SeedStore(options.seed_dir), sources=dict(sources), options=options)
+def _init(options: Options) -> None:
+    _STATE.update(checker=LineChecker(fast=options.fast), blocks=BlockChecker() if options.fast else None,
+                  seeds=SeedStore(options.seed_dir), sources={}, options=options)
+
+
+def _run_knowing(task_and_sources: tuple[Task, dict[str, SourceInfo]]) -> TaskResult:
+    task, sources = task_and_sources
+    _STATE["sources"] = dict(sources)
+    return _run(task)
 
 
 def _run(task: Task) -> TaskResult:
+    """Check one byte range: a chunk of lines at a time where the block checker vouches
+    for all of them, else line by line; the result is the same either way."""
     checker, seeds, sources, options = _STATE["checker"], _STATE["seeds"], _STATE["sources"], _STATE["options"]
+    check_block = _STATE["blocks"].check if _STATE["blocks"] is not None else None
     out = TaskResult()
     limit, checked, path, index = options.max_line_bytes, task.checked, task.path, task.file_index
     errors, counts, facts, deferred = out.errors, out.counts, out.facts, out.deferred
-    check, add = checker.check, facts.adder()
+    check, add, add_block = checker.check, facts.adder(), facts.block_adder()
+    texts: dict[str, str] = {}  # seed text by source id, for the sources known so far
     records = number = 0
-    for number, raw, length in line_range(Path(path), task.start, task.end, limit):
-        if length > limit:
-            records += 1
-            if checked:
-                errors.append(Error(path, number, "", "read", too_long(length, limit)))
-            continue
-        if not raw.strip():
-            continue
-        records += 1
+
+    def new_source(record: dict) -> None:
+        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
+        text = seeds.text_of(info.seed_file)
+        if text is not None:
+            texts[info.id] = text
+
+    def rules(record: dict, kind: str, number: int) -> None:
+        if kind == "source" and record["id"] not in sources:
+            new_source(record)
+        if not checked:
+            return
+        if kind != "entity" and kind != "source" and record["source_id"] not in sources:
+            deferred.append(number)
+            return
+        found = record_findings(record, sources, seeds)
+        if found:
+            errors.extend(Error(path, number, at, "rules", msg, record["id"]) for at, msg in found)
+
+    def one_line(number: int, raw: bytes) -> None:
         record, findings, data = check(raw, task.start == 0 and number == 1)
         if findings or record is None:
             rid = data.get("id") if data is not None and isinstance(data.get("id"), str) else None
@@ -87,19 +113,39 @@ def _run(task: Task) -> TaskResult:
             if record is None:
                 if rid is not None:
                     facts.rejected.setdefault(rid, (index, number))
-                continue
+                return
         kind = record["type"]
-        if kind == "source" and record["id"] not in sources:
-            sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
         if checked:
             counts[kind] += 1
-            if kind != "entity" and kind != "source" and record["source_id"] not in sources:
-                deferred.append(number)
-            else:
-                found = record_findings(record, sources, seeds)
-                if found:
-                    errors.extend(Error(path, number, at, "rules", msg, record["id"]) for at, msg in found)
+        rules(record, kind, number)
         add(record, index, number)
+
+    for info in sources.values():
+        text = seeds.text_of(info.seed_file)
+        if text is not None:
+            texts[info.id] = text
+    for first, chunk, overlong in line_chunks(Path(path), task.start, task.end, limit):
+        if overlong:
+            number = first
+            records += 1
+            if checked:
+                errors.append(Error(path, first, "", "read", too_long(overlong, limit)))
+            continue
+        block = check_block(chunk) if check_block is not None else None
+        if block is None:
+            for number, raw in enumerate(chunk.split(b"\n"), start=first):
+                if raw.strip():
+                    records += 1
+                    one_line(number, raw)
+            continue
+        number = first + len(block) - 1
+        records += len(block)
+        types = [d["type"] for d in block]
+        if checked:
+            counts.update(types)
+        for i in needing_rules(block, types, texts):
+            rules(block[i], types[i], first + i)
+        add_block(block, types, index, first)
     out.lines, out.records = number, records
     return out
 
@@ -124,25 +170,26 @@ def validate(
     options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast)
     files = [(p, False) for p in expand(list(against))] + [(p, True) for p in expand(list(paths))]
     names = [str(p) for p, _ in files]
-    checker = LineChecker(fast=fast)
-    sources = _find_sources(files, checker, max_line_bytes)
     tasks = _tasks(files)
 
     result = Result(files=sum(checked for _, checked in files))
     facts = Facts()
-    deferred: list[tuple[int, int]] = []
+    deferred: dict[int, array] = {}  # file index -> lines
+    bar = _progress_bar(sum(_size(p) for p, _ in files)) if progress else None
+    sources, results = _execute(tasks, jobs, options)
     found_sources = dict(sources)
     lines_seen: Counter = Counter()
     records_seen: Counter = Counter()
-    bar = _progress_bar(sum(_size(p) for p, _ in files)) if progress else None
-    for task, out in zip(tasks, _execute(tasks, jobs, options, sources)):
+    for task, out in zip(tasks, results):
         shift = lines_seen[task.file_index]
         lines_seen[task.file_index] += out.lines
         records_seen[task.file_index] += out.records
         result.errors.extend(_shifted(e, shift) for e in out.errors)
         result.records.update(out.counts)
         facts.extend(out.facts, line_shift=shift)
-        deferred.extend((task.file_index, line + shift) for line in out.deferred)
+        if out.deferred:
+            lines = deferred.setdefault(task.file_index, array("I"))
+            lines.extend(np.frombuffer(out.deferred, dtype=np.uint32) + np.uint32(shift))
         for source_id, info in out.sources.items():
             found_sources.setdefault(source_id, info)
         if bar is not None:
@@ -157,10 +204,9 @@ def validate(
     # Records that came before their source (in the pass) are checked now that every source is known.
     reread = _Reread(names, max_line_bytes)
     seeds = SeedStore(options.seed_dir)
-    records = reread(deferred)
-    for loc in sorted(deferred):
-        found = record_findings(records[loc], found_sources, seeds)
-        result.errors.extend(Error(names[loc[0]], loc[1], at, "rules", msg, records[loc]["id"]) for at, msg in found)
+    for (index, line), record in reread.each(deferred):
+        found = record_findings(record, found_sources, seeds)
+        result.errors.extend(Error(names[index], line, at, "rules", msg, record["id"]) for at, msg in found)
 
     found = list(facts.resolve(len(files) - result.files, reread, lambda loc: f"{names[loc[0]]}:{loc[1]}"))
     records = reread(loc for loc, _, _ in found)
@@ -204,13 +250,20 @@ def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
     return tasks
 
 
-def _execute(tasks: list[Task], jobs: int, options: Options, sources: dict[str, SourceInfo]):
+def _execute(tasks: list[Task], jobs: int, options: Options) -> tuple[dict[str, SourceInfo], Iterator[TaskResult]]:
+    """``(sources found before the pass, results of the tasks in order)``."""
     if jobs <= 1 or len(tasks) <= 1:
-        _init(options, sources)
-        return map(_run, tasks)
+        _init(options)  # one process meets the sources in file order (they usually lead)
+        return {}, map(_run, tasks)
     # fork: workers share the parent's str hash seed, so their id hashes agree.
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init, initargs=(options, sources))
-    return _closing(pool, pool.imap(_run, tasks))
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init, initargs=(options,))
+    # A worker sees only its own ranges: first every source is found, so that each can check
+    # quotes at once rather than leave the records of later ranges to the end.
+    sources: dict[str, SourceInfo] = {}
+    for found in pool.map(_sources_in, tasks):
+        for source_id, info in found.items():
+            sources.setdefault(source_id, info)
+    return sources, _closing(pool, pool.imap(_run_knowing, [(task, sources) for task in tasks]))
 
 
 def _closing(pool, results):
@@ -221,57 +274,59 @@ def _closing(pool, results):
         pool.join()
 
 
-def _find_sources(files: list[tuple[Path, bool]], checker: LineChecker, limit: int) -> dict[str, SourceInfo]:
-    """Source records, found before the pass so that any range can check quotes.
+def _sources_in(task: Task) -> dict[str, SourceInfo]:
+    """Source records among the lines that begin in the task's range.
 
-    A quick byte search for lines holding ``"source"``; a source written in
-    some other way is still found in the pass, and records that needed it
-    earlier are checked at the end.
+    A byte search for ``"source"`` picks the lines to check; a source written
+    in some other way is still found in the pass, and the records that needed
+    it earlier are checked at the end.
     """
-    sources: dict[str, SourceInfo] = {}
-    for path, _ in files:
-        with open(path, "rb") as handle:
-            carry, offset = b"", 0  # carry: the unfinished last line of the previous block
-            while block := handle.read(8 << 20):
-                data, base = carry + block, offset - len(carry)
-                cut = data.rfind(b"\n") + 1
-                at = data.find(b'"source"', 0, cut)
-                while at != -1:
-                    start, end = data.rfind(b"\n", 0, at) + 1, data.find(b"\n", at)
-                    _add_source(sources, checker, data[start:end], base + start == 0, limit)
-                    at = data.find(b'"source"', end, cut)
-                carry = data[cut:] if len(data) - cut <= limit else b""
-                offset += len(block)
-            if carry and b'"source"' in carry:
-                _add_source(sources, checker, carry, offset == len(carry), limit)
-    return sources
-
-
-def _add_source(sources: dict, checker: LineChecker, raw: bytes, first_line: bool, limit: int) -> None:
-    if len(raw) < limit:
-        record, _, _ = checker.check(raw, first_line=first_line)
-        if record is not None and record["type"] == "source":
-            sources.setdefault(record["id"], SourceInfo.of(record))
+    checker, limit = _STATE["checker"], _STATE["options"].max_line_bytes
+    found: dict[str, SourceInfo] = {}
+    if _size(Path(task.path)) == 0:
+        return found
+    with open(task.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        end = len(data) if task.end is None else task.end
+        at = data.find(b'"source"', task.start, end)
+        while at != -1:
+            start = data.rfind(b"\n", 0, at) + 1
+            stop = data.find(b"\n", at)
+            stop = len(data) if stop == -1 else stop
+            if stop - start + 1 <= limit:
+                record, _, _ = checker.check(data[start:stop], first_line=start == 0)
+                if record is not None and record["type"] == "source":
+                    found.setdefault(record["id"], SourceInfo.of(record))
+            at = data.find(b'"source"', stop, end)
+    return found
 
 
 class _Reread:
-    """Records at given locations, read again (and kept) when a message needs them."""
+    """Records at given locations, read again when a message needs them."""
 
     def __init__(self, names: list[str], limit: int):
         self.names, self.limit, self.cache = names, limit, {}
 
     def __call__(self, locs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict]:
+        """The records at ``locs``, kept for later calls (messages need only a few)."""
         by_file: dict[int, set[int]] = {}
         for index, line in set(locs) - set(self.cache):
             by_file.setdefault(index, set()).add(line)
-        for index, lines in by_file.items():
-            last = max(lines)
+        for loc, record in self.each(by_file):
+            self.cache[loc] = record
+        return self.cache
+
+    def each(self, lines_by_file: dict[int, Iterable[int]]) -> Iterator[tuple[tuple[int, int], dict]]:
+        """``((file, line), record)`` for the given lines, in file order, kept nowhere."""
+        for index in sorted(lines_by_file):
+            wanted = set(lines_by_file[index])
+            if not wanted:
+                continue
+            last = max(wanted)
             for number, raw, _ in line_range(Path(self.names[index]), 0, None, self.limit):
-                if number in lines:
-                    self.cache[(index, number)] = parse_object(raw.decode("utf-8"))
+                if number in wanted:
+                    yield (index, number), parse_object(raw.decode("utf-8"))
                 if number >= last:
                     break
-        return self.cache
 
 
 def _progress_bar(total: int):

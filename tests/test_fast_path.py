@@ -45,3 +45,130 @@ def test_clean_synthetic_file_is_valid(tmp_path, latest):
     result = validate([path], jobs=2)
     assert result.ok, result.sorted_errors()[:3]
     assert sum(result.records.values()) == 2500
+
+
+@pytest.fixture(scope="module")
+def mostly_valid(tmp_path_factory, latest):
+    """Few mistakes: most chunks pass the block checker whole, a few go line by line."""
+    path = tmp_path_factory.mktemp("mostly") / "mostly.jsonl"
+    path.write_bytes(b"\n".join(mixed_lines(6000, error_rate=0.004, seed=11)) + b"\n")
+    return path
+
+
+def test_block_path_agrees_with_the_reference_path(mostly_valid, monkeypatch):
+    from factset.linecheck import BlockChecker
+
+    vouched, original = [], BlockChecker.check
+
+    def counting(self, chunk):
+        records = original(self, chunk)
+        vouched.append(records is not None)
+        return records
+
+    monkeypatch.setattr(BlockChecker, "check", counting)
+    fast = validate([mostly_valid], fast=True)
+    assert 0.5 < sum(vouched) / len(vouched) < 1  # both ways are taken
+    slow = validate([mostly_valid], fast=False)
+    assert 5 < len(slow.errors) < 100
+    assert report(fast) == report(slow)
+
+
+def test_block_and_line_facts_are_the_same(latest, tmp_path):
+    """add_block on a chunk gives exactly the columns of add on each of its records."""
+    import json
+
+    from factset.rules import Facts
+
+    records = [json.loads(line) for line in realistic_lines(1500)]
+    one, block = Facts(), Facts()
+    add = one.adder()
+    for number, record in enumerate(records, start=7):
+        add(record, 3, number)
+    add_block = block.block_adder()
+    for at in range(0, len(records), 40):
+        part = records[at:at + 40]
+        add_block(part, [d["type"] for d in part], 3, 7 + at)
+    assert len(one.ids) == 1500 and len(one.cited_evidence) > 500 and len(one.ref_targets) > 10
+    assert one == block
+
+
+def test_lines_whose_boundaries_differ_from_their_records_are_read_one_by_one(latest):
+    """Three valid records, written as orjson writes them, cut into lines elsewhere than
+    between records: joined, the lines parse to the three records; alone, none of them does."""
+    import orjson
+
+    from factset.linecheck import BlockChecker
+
+    entity = orjson.loads(next(line for line in realistic_lines(60) if '"type":"entity"' in line))
+    one, two, three = (orjson.dumps({**entity, "id": f"ent-test-{k}", "note": "before,after"}) for k in "abc")
+    cut = one.index(b"before,") + len(b"before")
+    checker = BlockChecker()
+    assert checker.check(b"\n".join([one, two, three])) is not None  # the records are valid
+    assert checker.check(b"\n".join([one[:cut], one[cut + 1:], two + b"," + three])) is None
+
+
+def test_any_json_layout_gives_the_same_report(latest, tmp_path):
+    """Records laid out otherwise than orjson writes them (spaces, escaped non-ASCII) take the
+    line-by-line path and are judged the same."""
+    import json
+
+    from factset.loader import parse_object
+
+    lines = list(mixed_lines(1200, error_rate=0.02, seed=3))
+    compact = tmp_path / "compact.jsonl"
+    compact.write_bytes(b"\n".join(lines) + b"\n")
+    spaced = tmp_path / "spaced.jsonl"
+    relaid = []
+    for raw in lines:
+        try:
+            relaid.append(json.dumps(parse_object(raw.decode("utf-8")), ensure_ascii=True).encode())
+        except ValueError:
+            relaid.append(raw)  # lines that the strict reading refuses stay as they are
+    spaced.write_bytes(b"\n".join(relaid) + b"\n")
+    a, b = validate([compact]), validate([spaced])
+    assert not a.ok
+    assert [(e.line, e.pointer, e.stage) for e in a.sorted_errors()] == [(e.line, e.pointer, e.stage) for e in b.sorted_errors()]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_records_before_their_source_are_still_checked(latest, tmp_path, monkeypatch, jobs):
+    """Sources at the end of the file: their records are checked once every source is known."""
+    import json
+
+    monkeypatch.setattr(validate_mod, "CHUNK_BYTES", 64 * 1024)
+    lines = list(realistic_lines(2000))
+    sources = [line for line in lines if json.loads(line)["type"] == "source"]
+    rest = [line for line in lines if json.loads(line)["type"] != "source"]
+    bad = next(i for i, line in enumerate(rest) if json.loads(line)["type"] == "evidence")
+    record = json.loads(rest[bad])
+    record["start"] += 1
+    rest[bad] = json.dumps(record, ensure_ascii=False)
+    path = tmp_path / "sources-last.jsonl"
+    path.write_text("\n".join(rest + sources) + "\n", encoding="utf-8")
+    result = validate([path], jobs=jobs)
+    assert [(e.line, e.pointer) for e in result.sorted_errors()] == [(bad + 1, "/quote")]
+    assert sum(result.records.values()) == 2000
+
+
+def test_bundle_schema_judges_each_item_by_its_own_schema(mixed):
+    """The bundled array schema accepts a record exactly when the schema of its type does."""
+    import json
+
+    import jsonschema_rs
+
+    from factset import schema
+    from factset.linecheck import fast_validators
+
+    bundle = jsonschema_rs.Draft202012Validator(schema.bundle(), validate_formats=True)
+    own = fast_validators()
+    verdicts = []
+    for raw in mixed.read_bytes().splitlines():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        expected = isinstance(data, dict) and data.get("type") in own and own[data["type"]].is_valid(data)
+        assert bundle.is_valid([data]) == expected, raw[:200]
+        verdicts.append(expected)
+    assert 100 < verdicts.count(False) < len(verdicts) - 1000
+    assert not bundle.is_valid([{"type": "tweet"}]) and not bundle.is_valid([{}]) and not bundle.is_valid([[]])

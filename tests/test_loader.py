@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,9 +83,10 @@ def test_empty_file_is_an_error(tmp_path):
     trailing=st.booleans(),
     limit=st.sampled_from([5, 10, 20, 100]),
     block=st.sampled_from([1, 2, 3, 7, 64, 1 << 20]),
+    chunk_bytes=st.sampled_from([0, 1, 5, 30, 1 << 15]),
 )
 @settings(max_examples=300, deadline=None)
-def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, tmp_path_factory):
+def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, chunk_bytes, tmp_path_factory):
     import factset.loader as loader
 
     data = b"\n".join(lines) + (b"\n" if trailing and lines else b"")
@@ -95,10 +98,22 @@ def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, tm
     expected = []
     for number, raw in enumerate(parts if data else [], start=1):
         length = len(raw) + (number < len(parts) or data.endswith(b"\n"))
-        expected.append((number, raw if length <= limit else b"", length))
+        expected.append((number, raw, 0) if length <= limit else (number, b"", length))
     saved = loader._BLOCK
     loader._BLOCK = block
     try:
         assert list(loader.line_range(path, 0, None, limit)) == expected
+        # In chunks of whole lines, overlong lines alone; any range cut at line starts reads its share.
+        chunks = list(loader.line_chunks(path, 0, None, limit, chunk_bytes=chunk_bytes))
+        assert all(not overlong or not chunk for _, chunk, overlong in chunks)
+        flat = [(first + k, raw, 0) for first, chunk, overlong in chunks if not overlong
+                for k, raw in enumerate(chunk.split(b"\n"))]
+        flat += [(first, b"", overlong) for first, _, overlong in chunks if overlong]
+        assert sorted(flat) == expected
+        starts = [0, *itertools.accumulate(len(raw) + 1 for raw in parts)][:len(parts)]
+        cut = starts[len(starts) // 2] if starts else 0
+        head = list(loader.line_range(path, 0, cut or None, limit)) if cut else []
+        tail = [(n + len(head), raw, overlong) for n, raw, overlong in loader.line_range(path, cut, None, limit)]
+        assert head + tail == expected
     finally:
         loader._BLOCK = saved
