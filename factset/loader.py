@@ -103,7 +103,7 @@ CHUNK_BYTES = 32 << 10  # a chunk of lines: small enough that its records stay i
 
 
 def line_chunks(path: Path, start: int, end: int | None, max_line_bytes: int,
-                chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes, int]]:
+                chunk_bytes: int | None = None) -> Iterator[tuple[int, bytes, int]]:
     """The lines that begin in ``[start, end)``, a chunk at a time: ``(first number, chunk, 0)``.
 
     A chunk is whole consecutive lines joined by newlines (no final newline),
@@ -112,7 +112,7 @@ def line_chunks(path: Path, start: int, end: int | None, max_line_bytes: int,
     ``max_line_bytes`` is never held whole: it comes alone as ``(number, b"", length)``.
     Blank lines are kept, so that a chunk's line numbers are consecutive.
     """
-    limit = max_line_bytes
+    limit, chunk_bytes = max_line_bytes, CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with open(path, "rb") as handle:
         handle.seek(start)
         left = None if end is None else end - start  # bytes of the range not read yet

@@ -305,7 +305,7 @@ class Facts:
         ev_speakers, ev_kinds = self.evidence_speakers, self.evidence_kinds
         cl_rows, cl_sources, cl_claimants, cl_labels = self.claim_rows, self.claim_sources, self.claim_claimants, self.claim_labels
         ci_rows, ci_evidence, ci_index = self.cited_rows, self.cited_evidence, self.cited_index
-        kind_code, label_code, ref = _KIND_CODE, _LABEL_CODE, self._ref
+        kind_code, label_code, ref, chain = _KIND_CODE, _LABEL_CODE, self._ref, itertools.chain
 
         def add_block(records: list[dict], types: list[str], file_index: int, first_line: int) -> None:
             base = len(ids)
@@ -328,12 +328,13 @@ class Facts:
             cl_claimants.extend([hash(d["claimant_id"]) for d in claims])
             cl_labels.extend([label_code[d["verdict"]["label"]] for d in claims])
             cited = [d["verdict"]["evidence_ids"] for d in claims]
-            ci_rows.extend([row for row, ev_ids in zip(rows, cited) for _ in ev_ids])
-            ci_evidence.extend([hash(ev_id) for ev_ids in cited for ev_id in ev_ids])
-            ci_index.extend([i for ev_ids in cited for i in range(len(ev_ids))])
+            counts = list(map(len, cited))
+            ci_rows.extend(chain.from_iterable(map(itertools.repeat, rows, counts)))
+            ci_evidence.extend(map(hash, chain.from_iterable(cited)))
+            ci_index.extend(chain.from_iterable(map(range, counts)))
             for row, d in zip(rows, claims):
-                chain, relations = d["attribution"].get("chain"), d.get("relations")
-                for i, hop in enumerate(chain or ()):
+                hops, relations = d["attribution"].get("chain"), d.get("relations")
+                for i, hop in enumerate(hops or ()):
                     if hop.get("entity_id") is not None:
                         ref(row, hop["entity_id"], _CHAIN, i)
                 for i, rel in enumerate(relations or ()):

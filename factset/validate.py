@@ -10,6 +10,7 @@ errors included, is the same as with one job.
 
 from __future__ import annotations
 
+import gc
 import mmap
 import multiprocessing
 import os
@@ -17,6 +18,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +68,11 @@ _STATE: dict = {}  # per process: the checkers, seeds, options and the sources k
 def _init(options: Options) -> None:
     _STATE.update(checker=LineChecker(fast=options.fast), blocks=BlockChecker() if options.fast else None,
                   seeds=SeedStore(options.seed_dir), sources={}, options=options)
+
+
+def _init_worker(options: Options) -> None:
+    gc.disable()  # as in the parent's pass (see _collector_paused); the worker ends with the pool
+    _init(options)
 
 
 def _run_knowing(task_and_sources: tuple[Task, dict[str, SourceInfo]]) -> TaskResult:
@@ -180,20 +187,21 @@ def validate(
     found_sources = dict(sources)
     lines_seen: Counter = Counter()
     records_seen: Counter = Counter()
-    for task, out in zip(tasks, results):
-        shift = lines_seen[task.file_index]
-        lines_seen[task.file_index] += out.lines
-        records_seen[task.file_index] += out.records
-        result.errors.extend(_shifted(e, shift) for e in out.errors)
-        result.records.update(out.counts)
-        facts.extend(out.facts, line_shift=shift)
-        if out.deferred:
-            lines = deferred.setdefault(task.file_index, array("I"))
-            lines.extend(np.frombuffer(out.deferred, dtype=np.uint32) + np.uint32(shift))
-        for source_id, info in out.sources.items():
-            found_sources.setdefault(source_id, info)
-        if bar is not None:
-            bar.update((task.end or _size(Path(task.path))) - task.start)
+    with _collector_paused():
+        for task, out in zip(tasks, results):
+            shift = lines_seen[task.file_index]
+            lines_seen[task.file_index] += out.lines
+            records_seen[task.file_index] += out.records
+            result.errors.extend(_shifted(e, shift) for e in out.errors)
+            result.records.update(out.counts)
+            facts.extend(out.facts, line_shift=shift)
+            if out.deferred:
+                lines = deferred.setdefault(task.file_index, array("I"))
+                lines.extend(np.frombuffer(out.deferred, dtype=np.uint32) + np.uint32(shift))
+            for source_id, info in out.sources.items():
+                found_sources.setdefault(source_id, info)
+            if bar is not None:
+                bar.update((task.end or _size(Path(task.path))) - task.start)
     if bar is not None:
         bar.close()
 
@@ -213,6 +221,19 @@ def validate(
     for loc, at, message in found:
         result.errors.append(Error(names[loc[0]], loc[1], at, "rules", message, records[loc]["id"]))
     return result
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector: records are acyclic, so reference counting
+    frees them, and the collector would only walk each chunk's fresh dicts again (~3 %)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _shifted(error: Error, shift: int) -> Error:
@@ -256,7 +277,7 @@ def _execute(tasks: list[Task], jobs: int, options: Options) -> tuple[dict[str, 
         _init(options)  # one process meets the sources in file order (they usually lead)
         return {}, map(_run, tasks)
     # fork: workers share the parent's str hash seed, so their id hashes agree.
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init, initargs=(options,))
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker, initargs=(options,))
     # A worker sees only its own ranges: first every source is found, so that each can check
     # quotes at once rather than leave the records of later ranges to the end.
     sources: dict[str, SourceInfo] = {}
