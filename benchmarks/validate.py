@@ -12,7 +12,8 @@ in ONE run measures records/s and peak RSS of
 
 and prints the ratios c/a and c/b. With --million it also measures 1M
 records with --jobs 1 and --jobs 2, and peak RSS at 100k and 1M records.
-Each measurement runs in a fresh Python process. --write-results records the
+Each measurement runs in a fresh Python process, three times (--rounds); the
+median run is kept. --write-results records the
 numbers in benchmarks/RESULTS.md with the machine they ran on.
 
     python benchmarks/validate.py                  # 200,000 records
@@ -71,14 +72,21 @@ print(json.dumps({"seconds": seconds, "rss_mb": max(self_kb, child_kb) / 1024}),
 """
 
 
-def measure(code: str, path: Path, records: int, limit: int = 0, jobs: int = 1) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", HARNESS, str(path), str(limit), str(jobs), code],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"measurement failed:\n{proc.stderr}")
-    out = json.loads(proc.stderr.strip().splitlines()[-1])
+ROUNDS = 3
+
+
+def measure(code: str, path: Path, records: int, limit: int = 0, jobs: int = 1, rounds: int = ROUNDS) -> dict:
+    """The median of ``rounds`` runs, by time (a shared machine's timings vary by 10-20 % from run to run)."""
+    runs = []
+    for _ in range(rounds):
+        proc = subprocess.run(
+            [sys.executable, "-c", HARNESS, str(path), str(limit), str(jobs), code],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"measurement failed:\n{proc.stderr}")
+        runs.append(json.loads(proc.stderr.strip().splitlines()[-1]))
+    out = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
     out["records"] = records
     out["rate"] = records / out["seconds"]
     return out
@@ -116,15 +124,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="records the plain jsonschema loop checks (it runs ~100x slower); its rate is per record")
     parser.add_argument("--million", action="store_true", help="also 1M records: --jobs 1 vs 2, and RSS at 100k vs 1M")
     parser.add_argument("--write-results", action="store_true", help=f"write {HERE / 'RESULTS.md'}")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of each measurement; the median is kept")
     args = parser.parse_args(argv)
 
     rows, checks = [], []
     with tempfile.TemporaryDirectory() as tmp:
         path = make_file(Path(tmp), args.records)
         sample = min(args.jsonschema_sample, args.records)
-        a = measure(PARSE_FLOOR, path, args.records)
-        b = measure(JSONSCHEMA_LOOP, path, sample, limit=sample)
-        c = measure(FACTSET_VALIDATE, path, args.records)
+        a = measure(PARSE_FLOOR, path, args.records, rounds=args.rounds)
+        b = measure(JSONSCHEMA_LOOP, path, sample, limit=sample, rounds=args.rounds)
+        c = measure(FACTSET_VALIDATE, path, args.records, rounds=args.rounds)
         rows += [("(a) parse floor: orjson.loads", a), (f"(b) plain jsonschema loop ({sample:,}-record sample)", b),
                  ("(c) factset validate, 1 process", c)]
         c_over_a, c_over_b = c["rate"] / a["rate"], c["rate"] / b["rate"]
@@ -134,9 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.million:
             small = make_file(Path(tmp), 100_000)
             big = make_file(Path(tmp), 1_000_000)
-            c100 = measure(FACTSET_VALIDATE, small, 100_000)
-            c1m = measure(FACTSET_VALIDATE, big, 1_000_000)
-            c1m2 = measure(FACTSET_VALIDATE, big, 1_000_000, jobs=2)
+            c100 = measure(FACTSET_VALIDATE, small, 100_000, rounds=args.rounds)
+            c1m = measure(FACTSET_VALIDATE, big, 1_000_000, rounds=args.rounds)
+            c1m2 = measure(FACTSET_VALIDATE, big, 1_000_000, jobs=2, rounds=args.rounds)
             rows += [("(c) factset validate, 100k records", c100), ("(c) factset validate, 1M records, --jobs 1", c1m),
                      ("(c) factset validate, 1M records, --jobs 2", c1m2)]
             speedup, rss_ratio = c1m["seconds"] / c1m2["seconds"], c1m["rss_mb"] / c100["rss_mb"]
@@ -154,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{' --million' if args.million else ''} --write-results` on: {machine()}.\n\n"
             f"Records: the release's sources and entities, then its claims each followed by their evidence, "
             f"replicated under fresh ids (about 1 claim to 3.4 evidence records, ~650 bytes a line). "
-            f"Seconds are whole commands in fresh processes, imports included.\n\n{report}\n",
+            f"Seconds are whole commands in fresh processes, imports included; each is the median of "
+            f"{args.rounds} runs.\n\n{report}\n",
             encoding="utf-8",
         )
     return 0

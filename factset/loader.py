@@ -103,20 +103,20 @@ CHUNK_BYTES = 32 << 10  # a chunk of lines: small enough that its records stay i
 
 
 def line_chunks(path: Path, start: int, end: int | None, max_line_bytes: int,
-                chunk_bytes: int | None = None) -> Iterator[tuple[int, bytes, int]]:
-    """The lines that begin in ``[start, end)``, a chunk at a time: ``(first number, chunk, 0)``.
+                chunk_bytes: int | None = None) -> Iterator[tuple[bytes, int]]:
+    """The lines that begin in ``[start, end)``, a chunk at a time: ``(chunk, 0)``.
 
     A chunk is whole consecutive lines joined by newlines (no final newline),
-    about ``chunk_bytes`` long; numbers count from 1 at ``start``; ``end`` is a
-    line start or None. A line whose length (newline included) is over
-    ``max_line_bytes`` is never held whole: it comes alone as ``(number, b"", length)``.
-    Blank lines are kept, so that a chunk's line numbers are consecutive.
+    about ``chunk_bytes`` long; ``end`` is a line start or None. A line whose
+    length (newline included) is over ``max_line_bytes`` is never held whole:
+    it comes alone as ``(b"", length)``. Blank lines are kept. Chunks come in
+    file order, so the reader numbers the lines: a chunk holds as many lines as
+    it has newlines plus one (its caller often knows that number already).
     """
     limit, chunk_bytes = max_line_bytes, CHUNK_BYTES if chunk_bytes is None else chunk_bytes
     with open(path, "rb") as handle:
         handle.seek(start)
         left = None if end is None else end - start  # bytes of the range not read yet
-        number = 0
         pending: list[bytes] = []  # the pieces of a line that runs on past a read
         pending_length = 0
         while left is None or left > 0:
@@ -133,42 +133,40 @@ def line_chunks(path: Path, start: int, end: int | None, max_line_bytes: int,
             at = 0  # data[at:] is not yielded yet
             if pending_length:  # the first line began in an earlier read
                 first_end = data.find(b"\n")
-                number += 1
                 length = pending_length + first_end + 1
-                if length > limit:
-                    yield number, b"", length
-                else:
-                    yield number, b"".join(pending) + data[:first_end], 0
+                yield (b"", length) if length > limit else (b"".join(pending) + data[:first_end], 0)
                 pending, pending_length, at = [], 0, first_end + 1
             while at <= stop:
                 cut = data.find(b"\n", min(at + chunk_bytes, stop))
                 chunk = data[at:cut]
                 if len(chunk) + 1 <= limit:
-                    yield number + 1, chunk, 0
-                    number += chunk.count(b"\n") + 1
+                    yield chunk, 0
                 else:  # some line of it may be too long: line by line
                     for line in chunk.split(b"\n"):
-                        number += 1
-                        yield (number, line, 0) if len(line) + 1 <= limit else (number, b"", len(line) + 1)
+                        yield (line, 0) if len(line) + 1 <= limit else (b"", len(line) + 1)
                 at = cut + 1
             rest = data[stop + 1:]
             if rest:
                 pending, pending_length = ([rest] if len(rest) <= limit else [b""]), len(rest)
         if pending_length:  # a last line without a newline
-            yield (number + 1, b"".join(pending), 0) if pending_length <= limit else (number + 1, b"", pending_length)
+            yield (b"".join(pending), 0) if pending_length <= limit else (b"", pending_length)
 
 
 def line_range(path: Path, start: int, end: int | None, max_line_bytes: int) -> Iterator[tuple[int, bytes, int]]:
-    """``(number, raw, overlong)`` of each line of :func:`line_chunks`, one at a time.
+    """``(number, raw, overlong)`` of each line of :func:`line_chunks`, one at a time;
+    numbers count from 1 at ``start``.
 
     ``overlong`` is 0, or the length of a line over ``max_line_bytes`` (whose ``raw`` is empty).
     """
-    for first, chunk, overlong in line_chunks(path, start, end, max_line_bytes):
+    number = 0
+    for chunk, overlong in line_chunks(path, start, end, max_line_bytes):
         if overlong:
-            yield first, b"", overlong
+            number += 1
+            yield number, b"", overlong
             continue
-        for k, raw in enumerate(chunk.split(b"\n")):
-            yield first + k, raw, 0
+        for raw in chunk.split(b"\n"):
+            number += 1
+            yield number, raw, 0
 
 
 def read_lines(path: Path, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Line]:

@@ -131,7 +131,8 @@ def _run(task: Task) -> TaskResult:
         text = seeds.text_of(info.seed_file)
         if text is not None:
             texts[info.id] = text
-    for first, chunk, overlong in line_chunks(Path(path), task.start, task.end, limit):
+    for chunk, overlong in line_chunks(Path(path), task.start, task.end, limit):
+        first = number + 1
         if overlong:
             number = first
             records += 1
@@ -145,7 +146,7 @@ def _run(task: Task) -> TaskResult:
                     records += 1
                     one_line(number, raw)
             continue
-        number = first + len(block) - 1
+        number += len(block)
         records += len(block)
         types = [d["type"] for d in block]
         if checked:

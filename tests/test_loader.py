@@ -105,11 +105,12 @@ def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, ch
         assert list(loader.line_range(path, 0, None, limit)) == expected
         # In chunks of whole lines, overlong lines alone; any range cut at line starts reads its share.
         chunks = list(loader.line_chunks(path, 0, None, limit, chunk_bytes=chunk_bytes))
-        assert all(not overlong or not chunk for _, chunk, overlong in chunks)
-        flat = [(first + k, raw, 0) for first, chunk, overlong in chunks if not overlong
-                for k, raw in enumerate(chunk.split(b"\n"))]
-        flat += [(first, b"", overlong) for first, _, overlong in chunks if overlong]
-        assert sorted(flat) == expected
+        assert all(not overlong or not chunk for chunk, overlong in chunks)
+        flat = []
+        for chunk, overlong in chunks:
+            for raw in [b""] if overlong else chunk.split(b"\n"):
+                flat.append((len(flat) + 1, raw, overlong))
+        assert flat == expected
         starts = [0, *itertools.accumulate(len(raw) + 1 for raw in parts)][:len(parts)]
         cut = starts[len(starts) // 2] if starts else 0
         head = list(loader.line_range(path, 0, cut or None, limit)) if cut else []
