@@ -262,22 +262,23 @@ def _column(typecode: str):
 class Facts:
     """Compact summary of the records seen, for the rules across records.
 
-    Every record is one *row* of the id table (64-bit hash of its id, file
-    index, line); claims, evidence and references keep row numbers and hashes
-    only, about 55 bytes a record. Rows are in file order, files of published
-    records (``--against``) first.
+    Every record is one *row* of the id table (a 64-bit hash of its id);
+    where it stands is kept once per *run* of rows on consecutive lines of one
+    file (a whole clean file is one run); claims, evidence and references keep
+    row numbers and hashes only, about 42 bytes a record. Rows are in file
+    order, files of published records (``--against``) first.
     """
 
     ids: array = _column("q")
-    id_files: array = _column("H")
-    id_lines: array = _column("I")
+    run_starts: array = _column("I")  # the first row of each run
+    run_files: array = _column("H")  # the file of its rows
+    run_lines: array = _column("I")  # the line of its first row
     claim_rows: array = _column("I")
     claim_sources: array = _column("q")
     claim_claimants: array = _column("q")
     claim_labels: array = _column("b")
     cited_rows: array = _column("I")  # the citing claim's row
-    cited_evidence: array = _column("q")
-    cited_index: array = _column("H")
+    cited_evidence: array = _column("q")  # (a claim's citations are consecutive: their index is derived)
     evidence_rows: array = _column("I")
     evidence_claims: array = _column("q")
     evidence_sources: array = _column("q")
@@ -300,18 +301,17 @@ class Facts:
     def block_adder(self) -> Callable[[list[dict], list[str], int, int], None]:
         """``add_block(records, types, file_index, first_line)``: as ``add`` on each record of a
         block of consecutive lines, with the same result, by columns rather than by records."""
-        ids, files, lines = self.ids, self.id_files, self.id_lines
+        ids, new_run = self.ids, self._run_keeper()
         ev_rows, ev_claims, ev_sources = self.evidence_rows, self.evidence_claims, self.evidence_sources
         ev_speakers, ev_kinds = self.evidence_speakers, self.evidence_kinds
         cl_rows, cl_sources, cl_claimants, cl_labels = self.claim_rows, self.claim_sources, self.claim_claimants, self.claim_labels
-        ci_rows, ci_evidence, ci_index = self.cited_rows, self.cited_evidence, self.cited_index
+        ci_rows, ci_evidence = self.cited_rows, self.cited_evidence
         kind_code, label_code, ref, chain = _KIND_CODE, _LABEL_CODE, self._ref, itertools.chain
 
         def add_block(records: list[dict], types: list[str], file_index: int, first_line: int) -> None:
             base = len(ids)
+            new_run(base, file_index, first_line)
             ids.extend([hash(d["id"]) for d in records])
-            files.extend(itertools.repeat(file_index, len(records)))
-            lines.extend(range(first_line, first_line + len(records)))
             at = [i for i, kind in enumerate(types) if kind == "evidence"]
             evidence = [records[i] for i in at]
             ev_rows.extend([base + i for i in at])
@@ -331,7 +331,6 @@ class Facts:
             counts = list(map(len, cited))
             ci_rows.extend(chain.from_iterable(map(itertools.repeat, rows, counts)))
             ci_evidence.extend(map(hash, chain.from_iterable(cited)))
-            ci_index.extend(chain.from_iterable(map(range, counts)))
             for row, d in zip(rows, claims):
                 hops, relations = d["attribution"].get("chain"), d.get("relations")
                 for i, hop in enumerate(hops or ()):
@@ -343,16 +342,27 @@ class Facts:
         return add_block
 
     def _row_adder(self) -> Callable[[dict, int, int], int]:
-        ids, files, lines, id_table = self.ids.append, self.id_files.append, self.id_lines.append, self.ids
+        ids, id_table, new_run = self.ids.append, self.ids, self._run_keeper()
 
         def add_row(d: dict, file_index: int, line: int) -> int:
             row = len(id_table)
+            new_run(row, file_index, line)
             ids(hash(d["id"]))
-            files(file_index)
-            lines(line)
             return row
 
         return add_row
+
+    def _run_keeper(self) -> Callable[[int, int, int], None]:
+        """``new_run(row, file_index, line)``: start a run unless the row continues the last one."""
+        starts, files, lines = self.run_starts, self.run_files, self.run_lines
+
+        def new_run(row: int, file_index: int, line: int) -> None:
+            if not starts or files[-1] != file_index or lines[-1] + (row - starts[-1]) != line:
+                starts.append(row)
+                files.append(file_index)
+                lines.append(line)
+
+        return new_run
 
     def _kind_adder(self) -> Callable[[dict, int], None]:
         """``add_kind(record, row)``: the columns of the record's type. A closure over the
@@ -361,7 +371,7 @@ class Facts:
         ev_speakers, ev_kinds = self.evidence_speakers.append, self.evidence_kinds.append
         cl_rows, cl_sources, cl_claimants, cl_labels = (
             self.claim_rows.append, self.claim_sources.append, self.claim_claimants.append, self.claim_labels.append)
-        ci_rows, ci_evidence, ci_index = self.cited_rows.append, self.cited_evidence.append, self.cited_index.append
+        ci_rows, ci_evidence = self.cited_rows.append, self.cited_evidence.append
         kind_code = _KIND_CODE
 
         def add_kind(d: dict, row: int) -> None:
@@ -378,10 +388,9 @@ class Facts:
                 cl_sources(hash(d["source_id"]))
                 cl_claimants(hash(d["claimant_id"]))
                 cl_labels(_LABEL_CODE[d["verdict"]["label"]])
-                for i, ev_id in enumerate(d["verdict"]["evidence_ids"]):
+                for ev_id in d["verdict"]["evidence_ids"]:
                     ci_rows(row)
                     ci_evidence(hash(ev_id))
-                    ci_index(i)
                 for i, hop in enumerate(d["attribution"].get("chain") or ()):
                     if hop.get("entity_id") is not None:
                         self._ref(row, hop["entity_id"], _CHAIN, i)
@@ -404,11 +413,14 @@ class Facts:
                 for rid, (index, line) in values.items():
                     self.rejected.setdefault(rid, (index, line + line_shift))
                 continue
+            if name.startswith("run_"):
+                continue
             if name.endswith("_rows") and base:
                 values = array("I", (np.frombuffer(values, dtype=np.uint32) + base).tobytes())
-            elif name == "id_lines" and line_shift:
-                values = array("I", (np.frombuffer(values, dtype=np.uint32) + line_shift).tobytes())
             getattr(self, name).extend(values)
+        new_run = self._run_keeper()
+        for start, file_index, line in zip(other.run_starts, other.run_files, other.run_lines):
+            new_run(base + start, file_index, line + line_shift)
 
     # -------------------------------------------------------------- resolve
 
@@ -418,17 +430,32 @@ class Facts:
         Records of the first ``against_files`` files are published ones: used,
         never reported on. ``reread(locations)`` returns the records there (only
         the few a message needs are read again); ``where`` formats a location.
+        To keep the peak of memory low, resolving uses the facts up: each column
+        is let go once no later rule needs it, so this runs once.
         """
+        starts = np.frombuffer(self.run_starts, dtype=np.uint32)
+        run_files = np.frombuffer(self.run_files, dtype=np.uint16)
+        run_lines = np.frombuffer(self.run_lines, dtype=np.uint32)
+
+        def loc(row: int) -> tuple[int, int]:
+            run = int(np.searchsorted(starts, row, "right")) - 1
+            return int(run_files[run]), int(run_lines[run]) + int(row) - int(starts[run])
+
+        self._loc = loc
+        self._checked = np.repeat(run_files >= against_files, np.diff(np.append(starts, len(self.ids))))
         ids = np.frombuffer(self.ids, dtype=np.int64)
-        files = np.frombuffer(self.id_files, dtype=np.uint16)
-        lines = np.frombuffer(self.id_lines, dtype=np.uint32)
-        self._loc = lambda row: (int(files[row]), int(lines[row]))
-        self._checked = files >= against_files
         self._sorted_ids = np.sort(ids)
         yield from self._duplicates(ids, reread, where)
         yield from self._references(reread, where)
-        self._sorted_ids = None  # peak memory: the verdicts need their own sorted arrays
-        yield from self._verdicts(ids, reread)
+        self._sorted_ids = None
+        del ids
+        self._drop("evidence_speakers", "claim_claimants", "ref_rows", "ref_targets", "ref_codes")
+        yield from self._verdicts(reread)
+
+    def _drop(self, *names: str) -> None:
+        """Let columns go (views of them must be gone first)."""
+        for name in names:
+            setattr(self, name, array(getattr(self, name).typecode))
 
     def _exists(self, hashes: np.ndarray) -> np.ndarray:
         return _lookup(self._sorted_ids, None, hashes) >= 0
@@ -452,25 +479,30 @@ class Facts:
         checked = self._checked
         missing: list[tuple[int, str, str]] = []  # (row, pointer, kind of record)
 
-        def look(rows, targets, pointer, kind, present=None):
+        def look(rows, targets, present=False):
+            """Rows whose reference does not exist, looked up a slice at a time (small temporaries)."""
             rows = np.frombuffer(rows, dtype=np.uint32)
             targets = np.frombuffer(targets, dtype=np.int64)
-            bad = checked[rows] & ~self._exists(targets)
-            if present is not None:
-                bad &= targets != _NONE
-            missing.extend((int(r), pointer, kind) for r in rows[bad])
+            for lo in range(0, len(rows), _STEP):
+                part, row_part = targets[lo:lo + _STEP], rows[lo:lo + _STEP]
+                bad = checked[row_part] & ~self._exists(part)
+                if present:
+                    bad &= part != _NONE
+                yield from zip(np.flatnonzero(bad) + lo, row_part[bad].tolist())
 
-        look(self.claim_rows, self.claim_sources, "/source_id", "source")
-        look(self.claim_rows, self.claim_claimants, "/claimant_id", "claimant entity")
-        look(self.evidence_rows, self.evidence_claims, "/claim_id", "claim")
-        look(self.evidence_rows, self.evidence_sources, "/source_id", "source")
-        look(self.evidence_rows, self.evidence_speakers, "/speaker_id", "speaker entity", present=True)
+        for rows, targets, pointer, kind, present in (
+            (self.claim_rows, self.claim_sources, "/source_id", "source", False),
+            (self.claim_rows, self.claim_claimants, "/claimant_id", "claimant entity", False),
+            (self.evidence_rows, self.evidence_claims, "/claim_id", "claim", False),
+            (self.evidence_rows, self.evidence_sources, "/source_id", "source", False),
+            (self.evidence_rows, self.evidence_speakers, "/speaker_id", "speaker entity", True),
+        ):
+            missing.extend((row, pointer, kind) for _, row in look(rows, targets, present))
         codes = np.frombuffer(self.ref_codes, dtype=np.uint32)
-        rows = np.frombuffer(self.ref_rows, dtype=np.uint32)
-        bad = np.flatnonzero(checked[rows] & ~self._exists(np.frombuffer(self.ref_targets, dtype=np.int64)))
-        for k in bad:
+        for k, row in look(self.ref_rows, self.ref_targets):
             template, kind = _GENERIC[int(codes[k]) >> 16]
-            missing.append((int(rows[k]), template.format(int(codes[k]) & 0xFFFF), kind))
+            missing.append((row, template.format(int(codes[k]) & 0xFFFF), kind))
+        del codes
         if not missing:
             return
         records = reread(self._loc(row) for row, _, _ in missing)
@@ -482,78 +514,88 @@ class Facts:
             else:
                 yield loc, pointer, f"{kind} {target!r} does not exist"
 
-    def _verdicts(self, ids, reread):
+    def _verdicts(self, reread):
+        ids = np.frombuffer(self.ids, dtype=np.int64)
         claim_rows = np.frombuffer(self.claim_rows, dtype=np.uint32)
         n = len(claim_rows)
         if not n:
             return
+        # Claims by id hash; a claim id used twice is reported as a duplicate, and the
+        # verdict rules judge its first record (a stable sort puts it first).
         claims = ids[claim_rows]
         order = np.argsort(claims, kind="stable").astype(np.int32)
         sorted_claims = claims[order]
+        del claims
+        first = np.zeros(n, dtype=bool)
+        first[order[np.r_[True, sorted_claims[1:] != sorted_claims[:-1]]]] = True
 
-        def claim_index(hashes: np.ndarray) -> np.ndarray:
-            """Index of the (first) claim each hash names, or -1."""
-            return _lookup(sorted_claims, order, hashes)
-
-        claim_sources = np.frombuffer(self.claim_sources, dtype=np.int64)
-        ev_claim = claim_index(np.frombuffer(self.evidence_claims, dtype=np.int64))
-        ev_sources = np.frombuffer(self.evidence_sources, dtype=np.int64)
-        kinds = np.frombuffer(self.evidence_kinds, dtype=np.int8)
+        # Each evidence record: the claim it belongs to, and whether it decides that claim's verdict.
+        ev_claim = _lookup(sorted_claims, order, np.frombuffer(self.evidence_claims, dtype=np.int64))
+        del sorted_claims, order
+        self._drop("evidence_claims")
         known = ev_claim >= 0
-        own = np.zeros(len(ev_claim), dtype=bool)
-        own[known] = ev_sources[known] == claim_sources[ev_claim[known]]
+        own = np.zeros(len(ev_claim), dtype=bool)  # from the claim's own source
+        ev_sources = np.frombuffer(self.evidence_sources, dtype=np.int64)
+        claim_sources = np.frombuffer(self.claim_sources, dtype=np.int64)
+        for lo in range(0, len(ev_claim), _STEP):
+            part = ev_claim[lo:lo + _STEP]
+            hit = part >= 0
+            own[lo:lo + _STEP][hit] = ev_sources[lo:lo + _STEP][hit] == claim_sources[part[hit]]
+        del ev_sources, claim_sources
+        self._drop("evidence_sources", "claim_sources")
+        kinds = np.frombuffer(self.evidence_kinds, dtype=np.int8)
         related = (kinds & _RELATED) != 0
-        deciding = known & related & ~own
         stance = kinds & 3
+        del kinds
+        self._drop("evidence_kinds")
+        deciding = known & related & ~own
 
         def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(ev_claim[mask], minlength=n)
+            return np.bincount(ev_claim[mask], minlength=n).astype(np.int32)
 
-        total = count(known)
-        origin_own = count(known & ~related & own)
+        has_evidence = count(known) > 0
+        has_origin = count(known & ~related & own) > 0
+        del known, related, own
         per_stance = [count(deciding & (stance == s)) for s in range(len(STANCES))]
 
         # Cited evidence: does it exist, belong to the citing claim, and decide the label?
         evidence_rows = np.frombuffer(self.evidence_rows, dtype=np.uint32)
         evidence = ids[evidence_rows]
+        del ids
+        self._drop("ids")
         ev_order = np.argsort(evidence, kind="stable").astype(np.int32)
-        sorted_ev = evidence[ev_order]
-        del evidence
+        evidence.sort()  # in place: the hashes in ev_order's order
         cited = np.frombuffer(self.cited_evidence, dtype=np.int64)
-        cited_claim = claim_index(ids[np.frombuffer(self.cited_rows, dtype=np.uint32)])
+        cited_rows = np.frombuffer(self.cited_rows, dtype=np.uint32)
         cited_stances = np.zeros((n, len(STANCES)), dtype=bool)
-        cited_ev = _lookup(sorted_ev, ev_order, cited)
-        del sorted_ev, ev_order
-        belongs = np.zeros(len(cited), dtype=bool)
+        foreign_at: list[tuple[int, int]] = []  # (position, evidence index or -1) of citations not of their claim
         for lo in range(0, len(cited), _STEP):
-            part, claim_part = cited_ev[lo:lo + _STEP], cited_claim[lo:lo + _STEP]
+            claim_part = np.searchsorted(claim_rows, cited_rows[lo:lo + _STEP])  # citations are rows of claims
+            part = _lookup(evidence, ev_order, cited[lo:lo + _STEP])
             found = part >= 0
             row = np.where(found, part, 0)
             ok = found & (ev_claim[row] == claim_part) if len(ev_claim) else found
-            belongs[lo:lo + _STEP] = ok
+            bad = np.flatnonzero(~ok)
+            foreign_at.extend(zip((lo + bad).tolist(), part[bad].tolist()))
             decides = ok & deciding[row] if len(ev_claim) else ok
             cited_stances[claim_part[decides], stance[part[decides]]] = True
+        del evidence, ev_order, deciding, stance
 
         labels = np.frombuffer(self.claim_labels, dtype=np.int8)
         checked = self._checked[claim_rows]
-        # A claim id used twice is reported as a duplicate; the verdict rules judge its first record.
-        first = np.zeros(n, dtype=bool)
-        first[np.unique(claims, return_index=True)[1]] = True
-        cited_index = np.frombuffer(self.cited_index, dtype=np.uint16)
         # The expected label of every claim at once; Python looks only at the claims that fail.
         supports, refutes = per_stance[0] > 0, per_stance[1] > 0
         expected = np.where(supports & refutes, _LABEL_CODE["conflicting_evidence"],
                             np.where(supports, _LABEL_CODE["supported"],
                                      np.where(refutes, _LABEL_CODE["refuted"], _LABEL_CODE["not_enough_evidence"])))
         judged = checked & first
-        has_evidence = total > 0
         wrong_label = judged & has_evidence & (labels != expected)
         uncited = (((supports & ~cited_stances[:, 0]) | (refutes & ~cited_stances[:, 1]))
                    & judged & has_evidence & ~wrong_label)
         messages = []
         for c in np.flatnonzero(judged & ~has_evidence):
             messages.append((self._loc(claim_rows[c]), "", "claim has no evidence record (every claim needs its origin passage at least)"))
-        need_source = [self._loc(claim_rows[c]) for c in np.flatnonzero(judged & has_evidence & (origin_own == 0))]
+        need_source = [self._loc(claim_rows[c]) for c in np.flatnonzero(judged & has_evidence & ~has_origin)]
         for c in np.flatnonzero(wrong_label):
             counts = ", ".join(f"{s}={int(per_stance[i][c])}" for i, s in enumerate(STANCES))
             messages.append((self._loc(claim_rows[c]), "/verdict/label",
@@ -564,21 +606,21 @@ class Facts:
             missing = sorted(DECISIVE[label] - {STANCES[s] for s in np.flatnonzero(cited_stances[c])})
             messages.append((self._loc(claim_rows[c]), "/verdict/evidence_ids",
                              f"a {label!r} verdict must cite the related evidence that decides it: none cited with stance {' or '.join(missing)}"))
-        foreign = []  # (claim location, cited index, evidence row or -1)
-        for k in np.flatnonzero(~belongs):
-            c = cited_claim[k]
-            if c >= 0 and checked[c] and first[c] and total[c] > 0:
-                ev_row = int(evidence_rows[cited_ev[k]]) if cited_ev[k] >= 0 else -1
-                foreign.append((self._loc(claim_rows[c]), int(cited_index[k]), ev_row))
+        foreign = []  # (claim location, index among its citations, evidence location or None)
+        for k, ev_index in foreign_at:
+            c = int(np.searchsorted(claim_rows, cited_rows[k]))
+            if checked[c] and first[c] and has_evidence[c]:
+                index = k - int(np.searchsorted(cited_rows, cited_rows[k]))  # a claim's citations are consecutive
+                foreign.append((self._loc(claim_rows[c]), index, self._loc(evidence_rows[ev_index]) if ev_index >= 0 else None))
         yield from messages
         if not need_source and not foreign:
             return
-        records = reread([*need_source, *(loc for loc, _, _ in foreign), *(self._loc(r) for _, _, r in foreign if r >= 0)])
+        records = reread([*need_source, *(loc for loc, _, _ in foreign), *(ev for _, _, ev in foreign if ev is not None)])
         for loc in need_source:
             yield loc, "", f"claim has no evidence with role 'origin' in its own source {records[loc]['source_id']}"
-        for loc, index, ev_row in foreign:
+        for loc, index, ev_loc in foreign:
             ev_id = records[loc]["verdict"]["evidence_ids"][index]
-            where = "does not exist" if ev_row < 0 else f"belongs to {records[self._loc(ev_row)]['claim_id']}"
+            where = "does not exist" if ev_loc is None else f"belongs to {records[ev_loc]['claim_id']}"
             yield loc, f"/verdict/evidence_ids/{index}", f"cited evidence {ev_id!r} {where}, not to this claim"
 
 

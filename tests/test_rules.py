@@ -231,3 +231,26 @@ def test_every_hostile_character_is_refused_on_both_paths(char, ascii_only):
     assert data is not None
     assert [(at, stage) for at, stage, _ in findings] == [("/name", "rules")], findings
     assert f"U+{ord(char):04X}" in findings[0][2]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_locations_survive_gaps_files_and_ranges(tmp_path, records, monkeypatch, jobs):
+    """Rows keep their file and line through blank lines, refused lines, published files
+    given with --against, and a file split across workers."""
+    import orjson
+
+    from factset import validate as validate_mod
+
+    monkeypatch.setattr(validate_mod, "CHUNK_BYTES", 300)  # a range of a line or two
+    published = write_jsonl(tmp_path / "published.jsonl", [r for r in records if r["type"] == "source"])
+    rest = [r for r in records if r["type"] != "source"]
+    by_id(rest, "clm-000-001")["claimant_id"] = "ent-nobody"
+    entities = [orjson.dumps(r).decode() for r in rest if r["type"] == "entity"]
+    others = [orjson.dumps(r).decode() for r in rest if r["type"] != "entity"]
+    lines = ["", "not json", *entities, "  ", "[]", *others]
+    path = write_jsonl(tmp_path / "contributed.jsonl", lines)
+    claim_line = 1 + lines.index(orjson.dumps(by_id(rest, "clm-000-001")).decode())
+    assert claim_line > len(entities) + 4
+    result = validate([path], against=[published], jobs=jobs)
+    got = [(e.path, e.line, e.pointer) for e in result.sorted_errors()]
+    assert got == [(str(path), 2, ""), (str(path), len(entities) + 4, ""), (str(path), claim_line, "/claimant_id")]
