@@ -16,6 +16,8 @@ import itertools
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -240,17 +242,31 @@ _KIND_CODE = {(stance, role): code | (_RELATED if role == "related" else 0)
 _STEP = 1 << 17  # lookups run in slices, so that their temporaries stay small at any size
 
 
-def _lookup(sorted_keys: np.ndarray, positions: np.ndarray | None, hashes: np.ndarray) -> np.ndarray:
+def _sliced(n: int, fn: Callable[[int, int], object], pool: Executor | None) -> Iterable:
+    """``fn(lo, hi)`` on each slice of ``range(n)``, results in order; side by side in the
+    thread pool if there is one (numpy lets go of the GIL while it sorts and searches)."""
+    bounds = [(lo, min(lo + _STEP, n)) for lo in range(0, n, _STEP)]
+    if pool is None:
+        return (fn(lo, hi) for lo, hi in bounds)
+    return pool.map(lambda b: fn(*b), bounds)
+
+
+def _lookup(sorted_keys: np.ndarray, positions: np.ndarray | None, hashes: np.ndarray,
+            pool: Executor | None = None) -> np.ndarray:
     """For each hash, ``positions`` of the (first) equal key in ``sorted_keys`` (its index if None), or -1."""
     out = np.full(len(hashes), -1, dtype=np.int32)
     if not len(sorted_keys):
         return out
     last = len(sorted_keys) - 1
-    for lo in range(0, len(hashes), _STEP):
-        part = hashes[lo:lo + _STEP]
+
+    def look(lo: int, hi: int) -> None:
+        part = hashes[lo:hi]
         pos = np.minimum(np.searchsorted(sorted_keys, part), last)
         hit = sorted_keys[pos] == part
-        out[lo:lo + _STEP][hit] = pos[hit] if positions is None else positions[pos[hit]]
+        out[lo:hi][hit] = pos[hit] if positions is None else positions[pos[hit]]
+
+    for _ in _sliced(len(hashes), look, pool):
+        pass
     return out
 
 
@@ -424,15 +440,23 @@ class Facts:
 
     # -------------------------------------------------------------- resolve
 
-    def resolve(self, against_files: int, reread: Callable[[Iterable[tuple[int, int]]], dict], where: Callable[[tuple[int, int]], str]) -> Iterator[tuple[tuple[int, int], str, str]]:
+    def resolve(self, against_files: int, reread: Callable[[Iterable[tuple[int, int]]], dict],
+                where: Callable[[tuple[int, int]], str], threads: int = 1) -> Iterator[tuple[tuple[int, int], str, str]]:
         """``((file, line), pointer, message)`` for every rule across records that fails.
 
         Records of the first ``against_files`` files are published ones: used,
         never reported on. ``reread(locations)`` returns the records there (only
         the few a message needs are read again); ``where`` formats a location.
         To keep the peak of memory low, resolving uses the facts up: each column
-        is let go once no later rule needs it, so this runs once.
+        is let go once no later rule needs it, so this runs once. ``threads > 1``
+        runs the lookups of each rule in that many threads.
         """
+        with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+            self._pool = pool
+            yield from self._resolve(against_files, reread, where)
+        self._pool = None
+
+    def _resolve(self, against_files, reread, where):
         starts = np.frombuffer(self.run_starts, dtype=np.uint32)
         run_files = np.frombuffer(self.run_files, dtype=np.uint16)
         run_lines = np.frombuffer(self.run_lines, dtype=np.uint32)
@@ -483,12 +507,16 @@ class Facts:
             """Rows whose reference does not exist, looked up a slice at a time (small temporaries)."""
             rows = np.frombuffer(rows, dtype=np.uint32)
             targets = np.frombuffer(targets, dtype=np.int64)
-            for lo in range(0, len(rows), _STEP):
-                part, row_part = targets[lo:lo + _STEP], rows[lo:lo + _STEP]
+
+            def bad_in(lo: int, hi: int):
+                part, row_part = targets[lo:hi], rows[lo:hi]
                 bad = checked[row_part] & ~self._exists(part)
                 if present:
                     bad &= part != _NONE
-                yield from zip(np.flatnonzero(bad) + lo, row_part[bad].tolist())
+                return np.flatnonzero(bad) + lo, row_part[bad]
+
+            for at, bad_rows in _sliced(len(rows), bad_in, self._pool):
+                yield from zip(at.tolist(), bad_rows.tolist())
 
         for rows, targets, pointer, kind, present in (
             (self.claim_rows, self.claim_sources, "/source_id", "source", False),
@@ -530,7 +558,7 @@ class Facts:
         first[order[np.r_[True, sorted_claims[1:] != sorted_claims[:-1]]]] = True
 
         # Each evidence record: the claim it belongs to, and whether it decides that claim's verdict.
-        ev_claim = _lookup(sorted_claims, order, np.frombuffer(self.evidence_claims, dtype=np.int64))
+        ev_claim = _lookup(sorted_claims, order, np.frombuffer(self.evidence_claims, dtype=np.int64), self._pool)
         del sorted_claims, order
         self._drop("evidence_claims")
         known = ev_claim >= 0
@@ -569,9 +597,11 @@ class Facts:
         cited_rows = np.frombuffer(self.cited_rows, dtype=np.uint32)
         cited_stances = np.zeros((n, len(STANCES)), dtype=bool)
         foreign_at: list[tuple[int, int]] = []  # (position, evidence index or -1) of citations not of their claim
+        # With threads, all lookups at once, side by side; else a slice at a time (less memory).
+        cited_ev = _lookup(evidence, ev_order, cited, self._pool) if self._pool is not None else None
         for lo in range(0, len(cited), _STEP):
             claim_part = np.searchsorted(claim_rows, cited_rows[lo:lo + _STEP])  # citations are rows of claims
-            part = _lookup(evidence, ev_order, cited[lo:lo + _STEP])
+            part = cited_ev[lo:lo + _STEP] if cited_ev is not None else _lookup(evidence, ev_order, cited[lo:lo + _STEP])
             found = part >= 0
             row = np.where(found, part, 0)
             ok = found & (ev_claim[row] == claim_part) if len(ev_claim) else found
@@ -579,7 +609,7 @@ class Facts:
             foreign_at.extend(zip((lo + bad).tolist(), part[bad].tolist()))
             decides = ok & deciding[row] if len(ev_claim) else ok
             cited_stances[claim_part[decides], stance[part[decides]]] = True
-        del evidence, ev_order, deciding, stance
+        del evidence, ev_order, deciding, stance, cited_ev
 
         labels = np.frombuffer(self.claim_labels, dtype=np.int8)
         checked = self._checked[claim_rows]

@@ -11,7 +11,7 @@ errors included, is the same as with one job.
 from __future__ import annotations
 
 import gc
-import mmap
+import itertools
 import multiprocessing
 import os
 import sys
@@ -22,10 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jiter
 import numpy as np
 
 from .linecheck import BlockChecker, LineChecker
-from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_chunks, line_range, parse_object, too_long
+from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_chunks, line_range, too_long
 from .result import Error, Result
 from .rules import Facts, SourceInfo, needing_rules, record_findings
 from .seeds import SeedStore, default_seed_dir
@@ -68,17 +69,6 @@ _STATE: dict = {}  # per process: the checkers, seeds, options and the sources k
 def _init(options: Options) -> None:
     _STATE.update(checker=LineChecker(fast=options.fast), blocks=BlockChecker() if options.fast else None,
                   seeds=SeedStore(options.seed_dir), sources={}, options=options)
-
-
-def _init_worker(options: Options) -> None:
-    gc.disable()  # as in the parent's pass (see _collector_paused); the worker ends with the pool
-    _init(options)
-
-
-def _run_knowing(task_and_sources: tuple[Task, dict[str, SourceInfo]]) -> TaskResult:
-    task, sources = task_and_sources
-    _STATE["sources"] = dict(sources)
-    return _run(task)
 
 
 def _run(task: Task) -> TaskResult:
@@ -184,8 +174,8 @@ def validate(
     facts = Facts()
     deferred: dict[int, array] = {}  # file index -> lines
     bar = _progress_bar(sum(_size(p) for p, _ in files)) if progress else None
-    sources, results = _execute(tasks, jobs, options)
-    found_sources = dict(sources)
+    results = _execute(tasks, jobs, options)
+    found_sources: dict[str, SourceInfo] = {}
     lines_seen: Counter = Counter()
     records_seen: Counter = Counter()
     with _collector_paused():
@@ -217,7 +207,7 @@ def validate(
         found = record_findings(record, found_sources, seeds)
         result.errors.extend(Error(names[index], line, at, "rules", msg, record["id"]) for at, msg in found)
 
-    found = list(facts.resolve(len(files) - result.files, reread, lambda loc: f"{names[loc[0]]}:{loc[1]}"))
+    found = list(facts.resolve(len(files) - result.files, reread, lambda loc: f"{names[loc[0]]}:{loc[1]}", threads=jobs))
     records = reread(loc for loc, _, _ in found)
     for loc, at, message in found:
         result.errors.append(Error(names[loc[0]], loc[1], at, "rules", message, records[loc]["id"]))
@@ -272,20 +262,22 @@ def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
     return tasks
 
 
-def _execute(tasks: list[Task], jobs: int, options: Options) -> tuple[dict[str, SourceInfo], Iterator[TaskResult]]:
-    """``(sources found before the pass, results of the tasks in order)``."""
+def _execute(tasks: list[Task], jobs: int, options: Options) -> Iterator[TaskResult]:
+    """The results of the tasks, in order.
+
+    Sources are met as the files are read (they usually lead a file); a record
+    read before its source is checked once every source is known. With
+    ``jobs > 1`` the first range is checked here before the workers start, so
+    that each worker begins knowing the sources it holds.
+    """
+    _init(options)
     if jobs <= 1 or len(tasks) <= 1:
-        _init(options)  # one process meets the sources in file order (they usually lead)
-        return {}, map(_run, tasks)
-    # fork: workers share the parent's str hash seed, so their id hashes agree.
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker, initargs=(options,))
-    # A worker sees only its own ranges: first every source is found, so that each can check
-    # quotes at once rather than leave the records of later ranges to the end.
-    sources: dict[str, SourceInfo] = {}
-    for found in pool.map(_sources_in, tasks):
-        for source_id, info in found.items():
-            sources.setdefault(source_id, info)
-    return sources, _closing(pool, pool.imap(_run_knowing, [(task, sources) for task in tasks]))
+        return map(_run, tasks)
+    first = _run(tasks[0])
+    # fork: workers inherit the checkers and the sources known so far, and the parent's
+    # str hash seed, so their id hashes agree.
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=gc.disable)  # gc: as _collector_paused
+    return itertools.chain([first], _closing(pool, pool.imap(_run, tasks[1:])))
 
 
 def _closing(pool, results):
@@ -294,32 +286,6 @@ def _closing(pool, results):
     finally:
         pool.close()
         pool.join()
-
-
-def _sources_in(task: Task) -> dict[str, SourceInfo]:
-    """Source records among the lines that begin in the task's range.
-
-    A byte search for ``"source"`` picks the lines to check; a source written
-    in some other way is still found in the pass, and the records that needed
-    it earlier are checked at the end.
-    """
-    checker, limit = _STATE["checker"], _STATE["options"].max_line_bytes
-    found: dict[str, SourceInfo] = {}
-    if _size(Path(task.path)) == 0:
-        return found
-    with open(task.path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        end = len(data) if task.end is None else task.end
-        at = data.find(b'"source"', task.start, end)
-        while at != -1:
-            start = data.rfind(b"\n", 0, at) + 1
-            stop = data.find(b"\n", at)
-            stop = len(data) if stop == -1 else stop
-            if stop - start + 1 <= limit:
-                record, _, _ = checker.check(data[start:stop], first_line=start == 0)
-                if record is not None and record["type"] == "source":
-                    found.setdefault(record["id"], SourceInfo.of(record))
-            at = data.find(b'"source"', stop, end)
-    return found
 
 
 class _Reread:
@@ -346,7 +312,7 @@ class _Reread:
             last = max(wanted)
             for number, raw, _ in line_range(Path(self.names[index]), 0, None, self.limit):
                 if number in wanted:
-                    yield (index, number), parse_object(raw.decode("utf-8"))
+                    yield (index, number), jiter.from_json(raw)  # a valid record: any exact parser reads it alike
                 if number >= last:
                     break
 
