@@ -11,9 +11,10 @@ schema and the models accept exactly the same records (``tests/test_parity.py``)
 and ``tests/test_fast_path.py`` checks that both paths report the same errors.
 
 Most files are mostly valid, so :class:`BlockChecker` first tries a chunk of
-lines at once: one parse, one call into the compiled validator. Only when it
-cannot vouch for every line of the chunk do its lines go one by one through
-:class:`LineChecker`.
+lines at once: one call into the compiled validator, and one parse if the lines
+are in the form orjson writes (else jiter reads each). Only when it cannot
+vouch for every line of the chunk do its lines go one by one through
+:class:`LineChecker`, which finds the line at fault.
 """
 
 from __future__ import annotations
@@ -35,23 +36,55 @@ class BlockChecker:
         self._rs = jsonschema_rs.Draft202012Validator(schema_mod.bundle(), validate_formats=True)
 
     def check(self, chunk: bytes) -> list[dict] | None:
-        try:
-            records = orjson.loads(b"[" + chunk.replace(b"\n", b",") + b"]")
-        except orjson.JSONDecodeError:
+        records = _as_orjson_writes(chunk)
+        from_jiter = records is None
+        if from_jiter:  # another layout: each line read strictly on its own
+            records = [_read_strictly(line) for line in chunk.split(b"\n")]
+            if any(d is None for d in records):
+                return None
+        if not self._rs.is_valid(records) or suspect_bytes(chunk) or not _integral_offsets(records):
             return None
-        # Every line must be its record exactly as orjson writes it (the form factset's releases
-        # use; it holds no newline). Then the lines are the records, one each, and none holds what
-        # the strict reading refuses or two parsers read differently -- a duplicate key, NaN, a
-        # lone surrogate, a number a double cannot hold -- for any of those writes back otherwise.
-        # A chunk with a line in any other form goes line by line through LineChecker.
-        if b"\n".join(map(orjson.dumps, records)) != chunk:
-            return None
-        if not self._rs.is_valid(records) or suspect_bytes(chunk):
-            return None
-        # JSON Schema counts 5.0 as an integer, the models do not; offsets are the only integers.
-        if not all(type(d["start"]) is int and type(d["end"]) is int for d in records if d["type"] == "evidence"):
+        if from_jiter and not _finite_quantities(records):
             return None
         return records
+
+
+def _as_orjson_writes(chunk: bytes) -> list[dict] | None:
+    """The records of a chunk whose every line is its record exactly as orjson writes it, else None.
+
+    That form (compact, no newline; factset's releases use it) makes the lines the
+    records, one each, and excludes what the strict reading refuses or two parsers
+    read differently -- a duplicate key, NaN, a lone surrogate, a number a double
+    cannot hold -- for any of those writes back otherwise. One parse for the chunk.
+    """
+    at = chunk.find(b'":')
+    if at == -1 or chunk[at + 2:at + 3] == b" ":  # json.dumps's layout, '": ': not worth parsing twice
+        return None
+    try:
+        records = orjson.loads(b"[" + chunk.replace(b"\n", b",") + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    return records if b"\n".join(map(orjson.dumps, records)) == chunk else None
+
+
+def _read_strictly(raw: bytes) -> dict | None:
+    """A line as a JSON object, read by jiter, which refuses duplicate keys and NaN itself; else None."""
+    try:
+        data = jiter.from_json(raw, allow_inf_nan=False, catch_duplicate_keys=True)
+    except ValueError:
+        return None
+    return data if type(data) is dict else None
+
+
+# Where jsonschema-rs and the strict reading differ, the reference path decides (on records
+# the schema accepts): JSON Schema counts 5.0 as an integer (offsets are the only integers),
+# and jiter reads 1e999 as infinity (jsonschema-rs refuses infinities too today; this does not rely on it).
+def _integral_offsets(records: list[dict]) -> bool:
+    return not [d for d in records if d["type"] == "evidence" and (type(d["start"]) is not int or type(d["end"]) is not int)]
+
+
+def _finite_quantities(records: list[dict]) -> bool:
+    return all(_finite(q) for d in records if d["type"] == "claim" for q in d.get("quantities") or ())
 
 
 def fast_validators() -> dict:
@@ -77,25 +110,13 @@ class LineChecker:
 
     def _fast(self, raw: bytes) -> dict | None:
         """The record if the fast path is sure it is valid, else None."""
-        try:
-            data = jiter.from_json(raw, allow_inf_nan=False, catch_duplicate_keys=True)
-        except ValueError:
-            return None
-        if type(data) is not dict:
+        data = _read_strictly(raw)
+        if data is None:
             return None
         validator = self._rs.get(data.get("type"))
-        if validator is None or not validator.is_valid(data):
+        if validator is None or not validator.is_valid(data) or suspect_bytes(raw):
             return None
-        kind = data["type"]
-        # Where jsonschema-rs and the strict reading could differ, let the reference path decide:
-        # JSON Schema counts 5.0 as an integer; jiter reads 1e999 as infinity.
-        if kind == "evidence" and (type(data["start"]) is not int or type(data["end"]) is not int):
-            return None
-        if kind == "claim" and not all(_finite(q) for q in data.get("quantities") or ()):
-            return None
-        if suspect_bytes(raw):
-            return None
-        return data
+        return data if _integral_offsets([data]) and _finite_quantities([data]) else None
 
 
 def _finite(q: dict) -> bool:

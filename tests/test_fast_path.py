@@ -47,11 +47,25 @@ def test_clean_synthetic_file_is_valid(tmp_path, latest):
     assert sum(result.records.values()) == 2500
 
 
-@pytest.fixture(scope="module")
-def mostly_valid(tmp_path_factory, latest):
-    """Few mistakes: most chunks pass the block checker whole, a few go line by line."""
-    path = tmp_path_factory.mktemp("mostly") / "mostly.jsonl"
-    path.write_bytes(b"\n".join(mixed_lines(6000, error_rate=0.004, seed=11)) + b"\n")
+@pytest.fixture(scope="module", params=["orjson", "json.dumps"])
+def mostly_valid(request, tmp_path_factory, latest):
+    """Few mistakes: most chunks pass the block checker whole, a few go line by line; in the
+    compact layout orjson writes (one parse a chunk) and in json.dumps's (jiter on each line)."""
+    import json
+
+    from factset.loader import parse_object
+
+    lines = list(mixed_lines(6000, error_rate=0.004, seed=11))
+    if request.param == "json.dumps":
+        relaid = []
+        for raw in lines:
+            try:
+                relaid.append(json.dumps(parse_object(raw.decode("utf-8")), ensure_ascii=False).encode())
+            except ValueError:
+                relaid.append(raw)
+        lines = relaid
+    path = tmp_path_factory.mktemp("mostly") / f"mostly-{request.param}.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
     return path
 
 
@@ -172,3 +186,39 @@ def test_bundle_schema_judges_each_item_by_its_own_schema(mixed):
         verdicts.append(expected)
     assert 100 < verdicts.count(False) < len(verdicts) - 1000
     assert not bundle.is_valid([{"type": "tweet"}]) and not bundle.is_valid([{}]) and not bundle.is_valid([[]])
+
+
+@pytest.mark.parametrize("layout", ["orjson", "json.dumps"])
+@pytest.mark.parametrize("mistake", ["none", "offset 5.0", "quantity 1e999", "duplicate key", "control character"])
+def test_block_checker_leaves_what_the_schema_misses_to_the_line_path(latest, layout, mistake):
+    """Lines the compiled schema would pass but the strict reading refuses: the block checker
+    must not vouch for a chunk holding one, in either layout."""
+    import json
+
+    import orjson
+
+    from factset.linecheck import BlockChecker
+
+    every = [json.loads(line) for line in realistic_lines(1200)]
+    start = next(i for i, d in enumerate(every) if d["type"] == "claim" and d.get("quantities"))
+    records = every[start:start + 40]
+    claim = records[0]
+    evidence = next(d for d in records if d["type"] == "evidence")
+
+    def write(d):
+        return orjson.dumps(d) if layout == "orjson" else json.dumps(d, ensure_ascii=False).encode()
+
+    lines = [write(d) for d in records]
+    at_claim, at_evidence = records.index(claim), records.index(evidence)
+    if mistake == "offset 5.0":
+        lines[at_evidence] = write({**evidence, "start": float(evidence["start"])})
+    elif mistake == "quantity 1e999":
+        value = claim["quantities"][0]["value"]
+        lines[at_claim] = lines[at_claim].replace(f':{value},'.encode(), b':1e999,').replace(f': {value},'.encode(), b': 1e999,')
+        assert b"1e999" in lines[at_claim]
+    elif mistake == "duplicate key":
+        lines[at_evidence] = lines[at_evidence][:-1] + (b',"note":null}' if layout == "orjson" else b', "note": null}')
+    elif mistake == "control character":
+        lines[at_evidence] = write({**evidence, "note": "a\rb"})
+    got = BlockChecker().check(b"\n".join(lines))
+    assert (got is not None) == (mistake == "none")
