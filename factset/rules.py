@@ -322,7 +322,7 @@ class Facts:
         ev_speakers, ev_kinds = self.evidence_speakers, self.evidence_kinds
         cl_rows, cl_sources, cl_claimants, cl_labels = self.claim_rows, self.claim_sources, self.claim_claimants, self.claim_labels
         ci_rows, ci_evidence = self.cited_rows, self.cited_evidence
-        kind_code, label_code, ref, chain = _KIND_CODE, _LABEL_CODE, self._ref, itertools.chain
+        kind_code, label_code, add_refs, chain = _KIND_CODE, _LABEL_CODE, self._add_refs, itertools.chain
 
         def add_block(records: list[dict], types: list[str], file_index: int, first_line: int) -> None:
             base = len(ids)
@@ -348,12 +348,7 @@ class Facts:
             ci_rows.extend(chain.from_iterable(map(itertools.repeat, rows, counts)))
             ci_evidence.extend(map(hash, chain.from_iterable(cited)))
             for row, d in zip(rows, claims):
-                hops, relations = d["attribution"].get("chain"), d.get("relations")
-                for i, hop in enumerate(hops or ()):
-                    if hop.get("entity_id") is not None:
-                        ref(row, hop["entity_id"], _CHAIN, i)
-                for i, rel in enumerate(relations or ()):
-                    ref(row, rel["target"], _RELATION, i)
+                add_refs(d, row)
 
         return add_block
 
@@ -407,13 +402,17 @@ class Facts:
                 for ev_id in d["verdict"]["evidence_ids"]:
                     ci_rows(row)
                     ci_evidence(hash(ev_id))
-                for i, hop in enumerate(d["attribution"].get("chain") or ()):
-                    if hop.get("entity_id") is not None:
-                        self._ref(row, hop["entity_id"], _CHAIN, i)
-                for i, rel in enumerate(d.get("relations") or ()):
-                    self._ref(row, rel["target"], _RELATION, i)
+                self._add_refs(d, row)
 
         return add_kind
+
+    def _add_refs(self, d: dict, row: int) -> None:
+        """A claim's references kept in the generic table: its chain's entities, its relations' targets."""
+        for i, hop in enumerate(d["attribution"].get("chain") or ()):
+            if hop.get("entity_id") is not None:
+                self._ref(row, hop["entity_id"], _CHAIN, i)
+        for i, rel in enumerate(d.get("relations") or ()):
+            self._ref(row, rel["target"], _RELATION, i)
 
     def _ref(self, row: int, target: str, code: int, index: int) -> None:
         self.ref_rows.append(row)
