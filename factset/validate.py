@@ -1,9 +1,9 @@
 """The checker: streams record files through the line checks and the rules.
 
 :func:`validate` fills a :class:`~factset.result.Result` and prints nothing.
-Memory stays flat as files grow: each line is checked and dropped, and only a
-compact summary of each record (:class:`~factset.rules.Facts`) is kept for
-the rules across records, resolved once at the end. ``jobs > 1`` splits the
+Memory stays flat as files grow: each chunk of lines is checked and dropped,
+and only a compact summary of each record (:class:`~factset.rules.Facts`) is
+kept for the rules across records, resolved once at the end. ``jobs > 1`` splits the
 files into byte ranges checked by forked worker processes; the result,
 errors included, is the same as with one job.
 """
