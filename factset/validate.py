@@ -31,7 +31,7 @@ from .result import Error, Result
 from .rules import Facts, SourceInfo, needing_rules, record_findings
 from .seeds import SeedStore, default_seed_dir
 
-CHUNK_BYTES = 8 << 20  # a worker's share of a file; small enough to balance, large enough to amortise
+RANGE_BYTES = 8 << 20  # a byte range, a task: small enough to balance workers, large enough to amortise
 
 
 @dataclass(frozen=True)
@@ -245,12 +245,12 @@ def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
     tasks = []
     for index, (path, checked) in enumerate(files):
         size = _size(path)
-        if size <= CHUNK_BYTES:
+        if size <= RANGE_BYTES:
             tasks.append(Task(index, str(path), 0, None, checked))
             continue
         cuts = [0]
         with open(path, "rb") as handle:
-            for nominal in range(CHUNK_BYTES, size, CHUNK_BYTES):
+            for nominal in range(RANGE_BYTES, size, RANGE_BYTES):
                 handle.seek(max(nominal, cuts[-1]))
                 handle.readline()  # to the start of the next line
                 if handle.tell() >= size:

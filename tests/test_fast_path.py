@@ -32,7 +32,7 @@ def test_fast_and_reference_paths_agree_byte_for_byte(mixed):
 
 
 def test_jobs_give_the_same_report(mixed, monkeypatch):
-    monkeypatch.setattr(validate_mod, "CHUNK_BYTES", 64 * 1024)  # many ranges even for a small file
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 64 * 1024)  # many ranges even for a small file
     one = validate([mixed], jobs=1)
     two = validate([mixed], jobs=2)
     assert len(validate_mod._tasks([(mixed, True)])) > 5
@@ -149,7 +149,7 @@ def test_records_before_their_source_are_still_checked(latest, tmp_path, monkeyp
     """Sources at the end of the file: their records are checked once every source is known."""
     import json
 
-    monkeypatch.setattr(validate_mod, "CHUNK_BYTES", 64 * 1024)
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 64 * 1024)
     lines = list(realistic_lines(2000))
     sources = [line for line in lines if json.loads(line)["type"] == "source"]
     rest = [line for line in lines if json.loads(line)["type"] != "source"]

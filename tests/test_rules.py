@@ -241,7 +241,7 @@ def test_locations_survive_gaps_files_and_ranges(tmp_path, records, monkeypatch,
 
     from factset import validate as validate_mod
 
-    monkeypatch.setattr(validate_mod, "CHUNK_BYTES", 300)  # a range of a line or two
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 300)  # a range of a line or two
     published = write_jsonl(tmp_path / "published.jsonl", [r for r in records if r["type"] == "source"])
     rest = [r for r in records if r["type"] != "source"]
     by_id(rest, "clm-000-001")["claimant_id"] = "ent-nobody"
