@@ -109,3 +109,44 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.startswith("factset ")
+
+
+def _run_on_terminal(args: list[str], env: dict) -> str:
+    """Output of the CLI run on a pseudo-terminal 100 columns wide (as a contributor's shell)."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import os
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a sized terminal, then the CLI
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-m", "factset.cli", *args], env)
+    out = b""
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    os.waitpid(pid, 0)
+    return out.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("ci", [False, True])
+def test_progress_bar_on_a_terminal_only(tmp_path, latest, ci):
+    import os
+
+    from factset.synthetic import write_realistic
+
+    path = write_realistic(tmp_path / "records.jsonl", 3000)
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": "true"} if ci else {})
+    shown = _run_on_terminal(["validate", str(path)], env)
+    assert "ok: 1 file(s)" in shown
+    assert ("validating:" in shown and "%|" in shown) is not ci
+    piped = subprocess.run([sys.executable, "-m", "factset.cli", "validate", str(path)],
+                           capture_output=True, text=True, env=env, check=True)
+    assert "validating" not in piped.stderr + piped.stdout
