@@ -29,6 +29,7 @@ from . import schema as schema_mod
 from .result import Finding
 from .rules import suspect_bytes
 
+
 class BlockChecker:
     """``check(chunk)``: the records of a chunk of lines if every line is surely valid, else None."""
 

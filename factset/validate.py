@@ -83,11 +83,14 @@ def _run(task: Task) -> TaskResult:
     texts: dict[str, str] = {}  # seed text by source id, for the sources known so far
     records = number = 0
 
-    def new_source(record: dict) -> None:
-        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
+    def know_text(info: SourceInfo) -> None:
         text = seeds.text_of(info.seed_file)
         if text is not None:
             texts[info.id] = text
+
+    def new_source(record: dict) -> None:
+        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
+        know_text(info)
 
     def rules(record: dict, kind: str, number: int) -> None:
         if kind == "source" and record["id"] not in sources:
@@ -118,9 +121,7 @@ def _run(task: Task) -> TaskResult:
         add(record, index, number)
 
     for info in sources.values():
-        text = seeds.text_of(info.seed_file)
-        if text is not None:
-            texts[info.id] = text
+        know_text(info)
     for chunk, overlong in line_chunks(Path(path), task.start, task.end, limit):
         first = number + 1
         if overlong:
@@ -304,17 +305,20 @@ class _Reread:
         return self.cache
 
     def each(self, lines_by_file: dict[int, Iterable[int]]) -> Iterator[tuple[tuple[int, int], dict]]:
-        """``((file, line), record)`` for the given lines, in file order, kept nowhere."""
+        """``((file, line), record)`` for the given lines, in file order, kept nowhere
+        (all the records of a large file may be asked for)."""
         for index in sorted(lines_by_file):
-            wanted = set(lines_by_file[index])
-            if not wanted:
+            wanted = np.unique(np.fromiter(lines_by_file[index], dtype=np.uint32))  # sorted, compact
+            if not len(wanted):
                 continue
-            last = max(wanted)
+            at, next_line = 0, int(wanted[0])
             for number, raw, _ in line_range(Path(self.names[index]), 0, None, self.limit):
-                if number in wanted:
+                if number == next_line:
                     yield (index, number), jiter.from_json(raw)  # a valid record: any exact parser reads it alike
-                if number >= last:
-                    break
+                    at += 1
+                    if at == len(wanted):
+                        break
+                    next_line = int(wanted[at])
 
 
 def _progress_bar(total: int):
