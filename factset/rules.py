@@ -281,7 +281,7 @@ class Facts:
     Every record is one *row* of the id table (a 64-bit hash of its id);
     where it stands is kept once per *run* of rows on consecutive lines of one
     file (a whole clean file is one run); claims, evidence and references keep
-    row numbers and hashes only, about 42 bytes a record. Rows are in file
+    row numbers and hashes only, about 45 bytes a record. Rows are in file
     order, files of published records (``--against``) first.
     """
 
