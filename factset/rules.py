@@ -72,8 +72,10 @@ DECISIVE: dict[str, set[str]] = {
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _HOSTILE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
 # Pre-filters on the raw JSON line: the escapes or literal characters that could decode to them.
-SUSPECT_LINE = re.compile(r"\\u00[01789][0-9a-fA-F]|\\u20(?:2[a-eA-E]|6[6-9])|\\[bfrt]|" + f"[{_BIDI}\x7f-\x9f]")
-_ESCAPES = re.compile(rb"\\(?:u(?:00[01789][0-9a-fA-F]|20(?:2[a-eA-E]|6[6-9]))|[bfrt])")
+# The escapes are spelled once, for the text (reference path) and the bytes (fast path) alike.
+_ESCAPE = r"\\(?:u(?:00[01789][0-9a-fA-F]|20(?:2[a-eA-E]|6[6-9]))|[bfrt])"
+SUSPECT_LINE = re.compile(_ESCAPE + f"|[{_BIDI}\x7f-\x9f]")
+_ESCAPES = re.compile(_ESCAPE.encode())
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _BIDI_BYTES = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
 
