@@ -203,7 +203,7 @@ def validate(
 
     # Records that came before their source (in the pass) are checked now that every source is known.
     reread = _Reread(names, max_line_bytes)
-    seeds = SeedStore(options.seed_dir)
+    seeds = _STATE["seeds"]  # this process's store (_execute set it up), its texts already read
     for (index, line), record in reread.each(deferred):
         found = record_findings(record, found_sources, seeds)
         result.errors.extend(Error(names[index], line, at, "rules", msg, record["id"]) for at, msg in found)
