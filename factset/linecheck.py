@@ -31,23 +31,38 @@ from .rules import suspect_bytes
 
 
 class BlockChecker:
-    """``check(chunk)``: the records of a chunk of lines if every line is surely valid, else None."""
+    """``check(chunk)``: the records of a chunk of lines and their types if every line is surely valid, else None."""
 
     def __init__(self):
         self._rs = jsonschema_rs.Draft202012Validator(schema_mod.bundle(), validate_formats=True)
+        # A list of records all of one type is checked against that type's schema alone: the same
+        # verdict as the bundle's, without its dispatch on "type" (a fifth of the schema's time).
+        self._one_type = {name: jsonschema_rs.Draft202012Validator(schema_mod.array_of(name), validate_formats=True)
+                          for name in ("claim", "evidence")}
 
-    def check(self, chunk: bytes) -> list[dict] | None:
+    def check(self, chunk: bytes) -> tuple[list[dict], list[str]] | None:
         records = _as_orjson_writes(chunk)
         from_jiter = records is None
         if from_jiter:  # another layout: each line read strictly on its own
             records = [_read_strictly(line) for line in chunk.split(b"\n")]
             if any(d is None for d in records):
                 return None
-        if not self._rs.is_valid(records) or suspect_bytes(chunk) or not _integral_offsets(records):
+        try:
+            types = [d.get("type") for d in records]
+        except AttributeError:  # a line that is not an object
+            return None
+        if not self._valid(records, types) or suspect_bytes(chunk) or not _integral_offsets(records):
             return None
         if from_jiter and not _finite_quantities(records):
             return None
-        return records
+        return records, types
+
+    def _valid(self, records: list[dict], types: list) -> bool:
+        evidence = [d for d, kind in zip(records, types) if kind == "evidence"]
+        claims = [d for d, kind in zip(records, types) if kind == "claim"] if len(evidence) < len(records) else []
+        if len(evidence) + len(claims) < len(records):  # other types too
+            return self._rs.is_valid(records)
+        return self._one_type["evidence"].is_valid(evidence) and self._one_type["claim"].is_valid(claims)
 
 
 def _as_orjson_writes(chunk: bytes) -> list[dict] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
+import operator
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -176,20 +177,30 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -
     return out
 
 
-def needing_rules(records: list[dict], types: list[str], texts: dict[str, str]) -> list[int]:
+def needing_rules(records: list[dict], types: list[str], texts: dict[str, str],
+                  sources: dict[str, SourceInfo]) -> list[int]:
     """Indices of the records of a block that :func:`record_findings` must see.
 
-    The rest are evidence records, most of any file, in which it would find
-    nothing: not retracted, and their quote stands at their offsets in the
-    seed text (``texts``: by source id) of a known source. Proving that for a
-    whole block in one comprehension costs far less than a call per record.
+    The rest are records in which it would surely find nothing: not retracted;
+    evidence whose quote stands at its offsets in the seed text (``texts``: by
+    source id) of a known source; claims of a known source, dated within its
+    publication, with no quantity to check and no relation to themselves.
+    Proving that for a whole block in one comprehension costs far less than a
+    call per record. Whatever :func:`record_findings` checks must be let
+    through here (``tests/test_rules.py`` checks that on every rule).
     """
     return [i for i, (kind, d) in enumerate(zip(types, records))
-            if kind != "evidence"
-            or (text := texts.get(d["source_id"])) is None
-            # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
-            or d["end"] - d["start"] != len(d["quote"])
-            or not text.startswith(d["quote"], d["start"])
+            if (kind == "evidence" and (
+                (text := texts.get(d["source_id"])) is None
+                # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
+                or d["end"] - d["start"] != len(d["quote"])
+                or not text.startswith(d["quote"], d["start"])))
+            or (kind == "claim" and (
+                d.get("quantities") or d["kind"] == "numeric_estimate"
+                or (source := sources.get(d["source_id"])) is None
+                or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
+                or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])))
+            or (kind != "evidence" and kind != "claim")
             or d["curation"]["review_status"] == "retracted"]
 
 
@@ -236,6 +247,7 @@ _RELATED = 4  # bit set in an evidence's packed role/stance
 _CHAIN, _RELATION = 1, 2
 _GENERIC = {_CHAIN: ("/attribution/chain/{}/entity_id", "entity"), _RELATION: ("/relations/{}/target", "claim")}
 _NONE = 0  # the hash stored for an absent optional reference
+_first = operator.itemgetter(0)
 # An evidence's packed role/stance, by (stance, role).
 _KIND_CODE = {(stance, role): code | (_RELATED if role == "related" else 0)
               for stance, code in _STANCE_CODE.items() for role in ("origin", "related")}
@@ -329,28 +341,27 @@ class Facts:
         def add_block(records: list[dict], types: list[str], file_index: int, first_line: int) -> None:
             base = len(ids)
             new_run(base, file_index, first_line)
-            ids.extend([hash(d["id"]) for d in records])
+            ids.fromlist([hash(d["id"]) for d in records])
             at = [i for i, kind in enumerate(types) if kind == "evidence"]
             evidence = [records[i] for i in at]
-            ev_rows.extend([base + i for i in at])
-            ev_claims.extend([hash(d["claim_id"]) for d in evidence])
-            ev_sources.extend([hash(d["source_id"]) for d in evidence])
-            ev_speakers.extend([_NONE if (s := d.get("speaker_id")) is None else hash(s) for d in evidence])
-            ev_kinds.extend([kind_code[d["stance"], d["role"]] for d in evidence])
+            ev_rows.fromlist([base + i for i in at])
+            ev_claims.fromlist([hash(d["claim_id"]) for d in evidence])
+            ev_sources.fromlist([hash(d["source_id"]) for d in evidence])
+            ev_speakers.fromlist([_NONE if (s := d.get("speaker_id")) is None else hash(s) for d in evidence])
+            ev_kinds.fromlist([kind_code[d["stance"], d["role"]] for d in evidence])
             rows = [base + i for i, kind in enumerate(types) if kind == "claim"]
             if not rows:
                 return
             claims = [records[row - base] for row in rows]
-            cl_rows.extend(rows)
-            cl_sources.extend([hash(d["source_id"]) for d in claims])
-            cl_claimants.extend([hash(d["claimant_id"]) for d in claims])
-            cl_labels.extend([label_code[d["verdict"]["label"]] for d in claims])
+            cl_rows.fromlist(rows)
+            cl_sources.fromlist([hash(d["source_id"]) for d in claims])
+            cl_claimants.fromlist([hash(d["claimant_id"]) for d in claims])
+            cl_labels.fromlist([label_code[d["verdict"]["label"]] for d in claims])
             cited = [d["verdict"]["evidence_ids"] for d in claims]
             counts = list(map(len, cited))
-            ci_rows.extend(chain.from_iterable(map(itertools.repeat, rows, counts)))
-            ci_evidence.extend(map(hash, chain.from_iterable(cited)))
-            for row, d in zip(rows, claims):
-                add_refs(d, row)
+            ci_rows.fromlist(list(chain.from_iterable(map(itertools.repeat, rows, counts))))
+            ci_evidence.fromlist(list(map(hash, chain.from_iterable(cited))))
+            add_refs(claims, rows)
 
         return add_block
 
@@ -404,22 +415,23 @@ class Facts:
                 for ev_id in d["verdict"]["evidence_ids"]:
                     ci_rows(row)
                     ci_evidence(hash(ev_id))
-                self._add_refs(d, row)
+                self._add_refs([d], [row])
 
         return add_kind
 
-    def _add_refs(self, d: dict, row: int) -> None:
-        """A claim's references kept in the generic table: its chain's entities, its relations' targets."""
-        for i, hop in enumerate(d["attribution"].get("chain") or ()):
-            if hop.get("entity_id") is not None:
-                self._ref(row, hop["entity_id"], _CHAIN, i)
-        for i, rel in enumerate(d.get("relations") or ()):
-            self._ref(row, rel["target"], _RELATION, i)
-
-    def _ref(self, row: int, target: str, code: int, index: int) -> None:
-        self.ref_rows.append(row)
-        self.ref_targets.append(hash(target))
-        self.ref_codes.append(code << 16 | index)
+    def _add_refs(self, claims: list[dict], rows: list[int]) -> None:
+        """The claims' references kept in the generic table: their chains' entities and their
+        relations' targets; in row order, and a claim's chain before its relations."""
+        refs = [(row, hop["entity_id"], _CHAIN << 16 | i) for row, d in zip(rows, claims)
+                for i, hop in enumerate(d["attribution"].get("chain") or ()) if hop.get("entity_id") is not None]
+        refs += [(row, rel["target"], _RELATION << 16 | i) for row, d in zip(rows, claims)
+                 for i, rel in enumerate(d.get("relations") or ())]
+        if not refs:
+            return
+        refs.sort(key=_first)  # stable: a claim's chain stays before its relations
+        self.ref_rows.fromlist([ref[0] for ref in refs])
+        self.ref_targets.fromlist([hash(ref[1]) for ref in refs])
+        self.ref_codes.fromlist([ref[2] for ref in refs])
 
     def extend(self, other: Facts, line_shift: int = 0) -> None:
         """Append another range's facts; its lines move down by ``line_shift``."""

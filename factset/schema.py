@@ -104,3 +104,16 @@ def bundle() -> dict[str, Any]:
         },
         "$defs": schemas,
     }
+
+
+def array_of(name: str) -> dict[str, Any]:
+    """A schema for a JSON array of records of one type: each item is checked against
+    the committed schema of that type (embedded as in :func:`bundle`)."""
+    record = load(name)
+    return {
+        "$schema": DIALECT,
+        "$id": f"{SCHEMA_ID_BASE}{name}-array.schema.json",
+        "type": "array",
+        "items": {"$ref": record["$id"]},
+        "$defs": {name: record},
+    }

@@ -140,6 +140,53 @@ def test_numeric_estimate_needs_quantity(tmp_path, records):
     assert [e[2] for e in run(tmp_path, records)] == ["/quantities"]
 
 
+def test_claim_cannot_relate_to_itself(tmp_path, records):
+    by_id(records, "clm-000-001")["relations"] = [{"kind": "updates", "target": "clm-000-001"}]
+    assert [e[2:4] for e in run(tmp_path, records)] == [("/relations/0/target", "rules")]
+
+
+def _retract(record):
+    record["curation"] = {"curated_by": "t", "review_status": "retracted"}
+
+
+QUANTITY = {"value": 3000, "high": 3000, "qualifier": "as_many_as", "unit": "troops",
+            "counted": "North Korean troops in Russia", "text": "3,000"}
+# One mistake each for every rule of a single record (rules.record_findings).
+SINGLE_RECORD_MISTAKES = {
+    "claim date after publication": ("clm-000-001", lambda c: c["claim_date"].update(value="2024-10-28")),
+    "quantity low > high": ("clm-000-001", lambda c: c.update(quantities=[dict(QUANTITY, low=5000, high=3000, value=None)])),
+    "quantity without value or bound": ("clm-000-001", lambda c: c.update(quantities=[dict(QUANTITY, value=None, high=None)])),
+    "numeric estimate without quantity": ("clm-000-001", lambda c: c.update(kind="numeric_estimate", quantities=[])),
+    "relation to itself": ("clm-000-001", lambda c: c.update(relations=[{"kind": "updates", "target": "clm-000-001"}])),
+    "retracted claim without note": ("clm-000-001", _retract),
+    "retracted evidence without note": ("evd-000-001-01", _retract),
+    "retracted entity without note": ("ent-john-kirby", _retract),
+    "quote not at its offsets": ("evd-000-001-02", lambda e: e.update(start=e["start"] + 1, end=e["end"] + 1)),
+    "offsets not spanning the quote": ("evd-000-001-02", lambda e: e.update(end=e["end"] + 1)),
+    "seed hash": ("src-004", lambda s: s.update(sha256="0" * 64)),
+}
+
+
+@pytest.mark.parametrize("record_id, mistake", SINGLE_RECORD_MISTAKES.values(), ids=SINGLE_RECORD_MISTAKES)
+def test_the_block_prefilter_lets_every_single_record_rule_through(records, record_id, mistake):
+    """needing_rules may skip a record only if record_findings would find nothing in it."""
+    from factset.rules import SourceInfo, needing_rules, record_findings
+    from factset.seeds import SeedStore, default_seed_dir
+
+    seeds = SeedStore(default_seed_dir())
+    sources = {d["id"]: SourceInfo.of(d) for d in records if d["type"] == "source"}
+    texts = {s.id: seeds.text_of(s.seed_file) for s in sources.values()}
+    types = [d["type"] for d in records]
+    del by_id(records, "clm-000-001")["quantities"]  # a quantity is always checked: without it, the claim may be skipped
+    assert not [d["id"] for d in records if record_findings(d, sources, seeds)]
+    assert needing_rules(records, types, texts, sources) == [0, 1, 2]  # the sources and the entity only
+
+    mistake(by_id(records, record_id))
+    found = [d["id"] for d in records if record_findings(d, sources, seeds)]
+    assert found == [record_id]
+    assert record_id in [records[i]["id"] for i in needing_rules(records, types, texts, sources)]
+
+
 def test_retraction_needs_a_reason(tmp_path, records):
     by_id(records, "ent-john-kirby")["curation"] = {"curated_by": "t", "review_status": "retracted"}
     assert [e[2] for e in run(tmp_path, records)] == ["/curation/note"]
