@@ -15,7 +15,8 @@ in ONE run measures records/s and peak RSS of
 and prints the ratios c/a and c/b. With --million it also measures 1M
 records with --jobs 1 and --jobs 2, and peak RSS at 100k and 1M records.
 Each measurement runs in a fresh Python process, three times (--rounds); the
-median run is kept. --write-results records the numbers in
+median run is kept. Bytecode is cached (in the temporary folder) as after any
+install, even where PYTHONDONTWRITEBYTECODE is set: no run compiles source. --write-results records the numbers in
 benchmarks/RESULTS.md with the machine they ran on.
 
     python benchmarks/validate.py                  # 200,000 records
@@ -77,13 +78,26 @@ print(json.dumps({"seconds": seconds, "rss_mb": max(self_kb, child_kb) / 1024}),
 ROUNDS = 3
 
 
+def measured_env(directory: Path) -> dict:
+    """The environment of the measured processes: bytecode cached (in ``directory``) as after
+    any install, even where PYTHONDONTWRITEBYTECODE is set, so that no run compiles source."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
+    subprocess.run([sys.executable, "-c", "import factset.cli, factset.validate, factset.slowcheck, jsonschema, orjson"],
+                   env=env, check=True)
+    return env
+
+
+ENV: dict | None = None  # set by main
+
+
 def measure(code: str, path: Path, records: int, limit: int = 0, jobs: int = 1, rounds: int = ROUNDS) -> dict:
     """The median of ``rounds`` runs, by time (a shared machine's timings vary by 10-20 % from run to run)."""
     runs = []
     for _ in range(rounds):
         proc = subprocess.run(
             [sys.executable, "-c", HARNESS, str(path), str(limit), str(jobs), code],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, env=ENV,
         )
         if proc.returncode != 0:
             raise SystemExit(f"measurement failed:\n{proc.stderr}")
@@ -138,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of each measurement; the median is kept")
     args = parser.parse_args(argv)
 
+    global ENV
     rows, checks = [], []
     with tempfile.TemporaryDirectory() as tmp:
+        ENV = measured_env(Path(tmp))
         path = make_file(Path(tmp), args.records)
         sample = min(args.jsonschema_sample, args.records)
         a = measure(PARSE_FLOOR, path, args.records, rounds=args.rounds)
@@ -176,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{' --million' if args.million else ''} --write-results` on: {machine()}.\n\n"
             f"Records: the release's sources and entities, then its claims each followed by their evidence, "
             f"replicated under fresh ids (about 1 claim to 3.4 evidence records, ~650 bytes a line). "
-            f"Seconds are whole commands in fresh processes, imports included; each is the median of "
+            f"Seconds are whole commands in fresh processes, imports included (bytecode cached, as after "
+            f"an install); each is the median of "
             f"{args.rounds} runs.\n\n{report}\n",
             encoding="utf-8",
         )
