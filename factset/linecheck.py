@@ -51,14 +51,14 @@ class BlockChecker:
             types = [d.get("type") for d in records]
         except AttributeError:  # a line that is not an object
             return None
-        if not self._valid(records, types) or suspect_bytes(chunk) or not _integral_offsets(records):
+        evidence = [d for d, kind in zip(records, types) if kind == "evidence"]
+        if not self._valid(records, types, evidence) or suspect_bytes(chunk) or not _integral_offsets(evidence):
             return None
         if from_jiter and not _finite_quantities(records):
             return None
         return records, types
 
-    def _valid(self, records: list[dict], types: list) -> bool:
-        evidence = [d for d, kind in zip(records, types) if kind == "evidence"]
+    def _valid(self, records: list[dict], types: list, evidence: list[dict]) -> bool:
         claims = [d for d, kind in zip(records, types) if kind == "claim"] if len(evidence) < len(records) else []
         if len(evidence) + len(claims) < len(records):  # other types too
             return self._rs.is_valid(records)
@@ -95,8 +95,8 @@ def _read_strictly(raw: bytes) -> dict | None:
 # Where jsonschema-rs and the strict reading differ, the reference path decides (on records
 # the schema accepts): JSON Schema counts 5.0 as an integer (offsets are the only integers),
 # and jiter reads 1e999 as infinity (jsonschema-rs refuses infinities too today; this does not rely on it).
-def _integral_offsets(records: list[dict]) -> bool:
-    return not [d for d in records if d["type"] == "evidence" and (type(d["start"]) is not int or type(d["end"]) is not int)]
+def _integral_offsets(evidence: list[dict]) -> bool:
+    return not [d for d in evidence if type(d["start"]) is not int or type(d["end"]) is not int]
 
 
 def _finite_quantities(records: list[dict]) -> bool:
@@ -132,7 +132,9 @@ class LineChecker:
         validator = self._rs.get(data.get("type"))
         if validator is None or not validator.is_valid(data) or suspect_bytes(raw):
             return None
-        return data if _integral_offsets([data]) and _finite_quantities([data]) else None
+        if data["type"] == "evidence" and not _integral_offsets([data]):
+            return None
+        return data if _finite_quantities([data]) else None
 
 
 def _finite(q: dict) -> bool:

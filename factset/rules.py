@@ -17,13 +17,16 @@ import operator
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .seeds import SeedError, SeedStore
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 VerdictLabel = str
 LABELS = ("supported", "refuted", "conflicting_evidence", "not_enough_evidence")
@@ -464,6 +467,8 @@ class Facts:
         is let go once no later rule needs it, so this runs once. ``threads > 1``
         runs the lookups of each rule in that many threads.
         """
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor  # only here: its import costs ~4 ms
         with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
             self._pool = pool
             yield from self._resolve(against_files, reread, where)
@@ -483,9 +488,27 @@ class Facts:
         ids = np.frombuffer(self.ids, dtype=np.int64)
         self._sorted_ids = np.sort(ids)
         yield from self._duplicates(ids, reread, where)
+        # A reference is looked up among the records of the type it must name (ids carry their
+        # type's prefix, so no other record could hold it): sources and entities are few, and a
+        # small table is searched much faster than all ids.
+        claim_rows = np.frombuffer(self.claim_rows, dtype=np.uint32)
+        is_small = np.ones(len(ids), dtype=bool)
+        is_small[claim_rows] = False
+        is_small[np.frombuffer(self.evidence_rows, dtype=np.uint32)] = False
+        self._sorted_small = np.sort(ids[is_small])  # sources and entities
+        del is_small
+        # Claims by id hash; a claim id used twice is reported as a duplicate, and the
+        # verdict rules judge its first record (a stable sort puts it first).
+        claims = ids[claim_rows]
+        self._claim_order = np.argsort(claims, kind="stable").astype(np.int32)
+        self._sorted_claims = claims[self._claim_order]
+        del claims, ids
+        # Each evidence record: the index of its claim, or -1.
+        self._ev_claim = _lookup(self._sorted_claims, self._claim_order,
+                                 np.frombuffer(self.evidence_claims, dtype=np.int64), self._pool)
+        self._drop("evidence_claims")
         yield from self._references(reread, where)
-        self._sorted_ids = None
-        del ids
+        self._sorted_ids = self._sorted_small = None
         self._drop("evidence_speakers", "claim_claimants", "ref_rows", "ref_targets", "ref_codes")
         yield from self._verdicts(reread)
 
@@ -493,9 +516,6 @@ class Facts:
         """Let columns go (views of them must be gone first)."""
         for name in names:
             setattr(self, name, array(getattr(self, name).typecode))
-
-    def _exists(self, hashes: np.ndarray) -> np.ndarray:
-        return _lookup(self._sorted_ids, None, hashes) >= 0
 
     def _duplicates(self, ids, reread, where):
         s = self._sorted_ids
@@ -516,14 +536,14 @@ class Facts:
         checked = self._checked
         missing: list[tuple[int, str, str]] = []  # (row, pointer, kind of record)
 
-        def look(rows, targets, present=False):
-            """Rows whose reference does not exist, looked up a slice at a time (small temporaries)."""
+        def look(rows, targets, table, present=False):
+            """Rows whose reference is not in ``table``, looked up a slice at a time (small temporaries)."""
             rows = np.frombuffer(rows, dtype=np.uint32)
             targets = np.frombuffer(targets, dtype=np.int64)
 
             def bad_in(lo: int, hi: int):
                 part, row_part = targets[lo:hi], rows[lo:hi]
-                bad = checked[row_part] & ~self._exists(part)
+                bad = checked[row_part] & (_lookup(table, None, part) < 0)
                 if present:
                     bad &= part != _NONE
                 return np.flatnonzero(bad) + lo, row_part[bad]
@@ -531,16 +551,20 @@ class Facts:
             for at, bad_rows in _sliced(len(rows), bad_in, self._pool):
                 yield from zip(at.tolist(), bad_rows.tolist())
 
-        for rows, targets, pointer, kind, present in (
-            (self.claim_rows, self.claim_sources, "/source_id", "source", False),
-            (self.claim_rows, self.claim_claimants, "/claimant_id", "claimant entity", False),
-            (self.evidence_rows, self.evidence_claims, "/claim_id", "claim", False),
-            (self.evidence_rows, self.evidence_sources, "/source_id", "source", False),
-            (self.evidence_rows, self.evidence_speakers, "/speaker_id", "speaker entity", True),
+        small = self._sorted_small
+        for rows, targets, table, pointer, kind, present in (
+            (self.claim_rows, self.claim_sources, small, "/source_id", "source", False),
+            (self.claim_rows, self.claim_claimants, small, "/claimant_id", "claimant entity", False),
+            (self.evidence_rows, self.evidence_sources, small, "/source_id", "source", False),
+            (self.evidence_rows, self.evidence_speakers, small, "/speaker_id", "speaker entity", True),
         ):
-            missing.extend((row, pointer, kind) for _, row in look(rows, targets, present))
+            missing.extend((row, pointer, kind) for _, row in look(rows, targets, table, present))
+        evidence_rows = np.frombuffer(self.evidence_rows, dtype=np.uint32)
+        missing.extend((row, "/claim_id", "claim")
+                       for row in evidence_rows[checked[evidence_rows] & (self._ev_claim < 0)].tolist())
+        del evidence_rows
         codes = np.frombuffer(self.ref_codes, dtype=np.uint32)
-        for k, row in look(self.ref_rows, self.ref_targets):
+        for k, row in look(self.ref_rows, self.ref_targets, self._sorted_ids):
             template, kind = _GENERIC[int(codes[k]) >> 16]
             missing.append((row, template.format(int(codes[k]) & 0xFFFF), kind))
         del codes
@@ -559,21 +583,15 @@ class Facts:
         ids = np.frombuffer(self.ids, dtype=np.int64)
         claim_rows = np.frombuffer(self.claim_rows, dtype=np.uint32)
         n = len(claim_rows)
+        ev_claim, order, sorted_claims = self._ev_claim, self._claim_order, self._sorted_claims
+        self._ev_claim = self._claim_order = self._sorted_claims = None
         if not n:
             return
-        # Claims by id hash; a claim id used twice is reported as a duplicate, and the
-        # verdict rules judge its first record (a stable sort puts it first).
-        claims = ids[claim_rows]
-        order = np.argsort(claims, kind="stable").astype(np.int32)
-        sorted_claims = claims[order]
-        del claims
-        first = np.zeros(n, dtype=bool)
+        first = np.zeros(n, dtype=bool)  # the first record of each claim id
         first[order[np.r_[True, sorted_claims[1:] != sorted_claims[:-1]]]] = True
+        del sorted_claims, order
 
         # Each evidence record: the claim it belongs to, and whether it decides that claim's verdict.
-        ev_claim = _lookup(sorted_claims, order, np.frombuffer(self.evidence_claims, dtype=np.int64), self._pool)
-        del sorted_claims, order
-        self._drop("evidence_claims")
         known = ev_claim >= 0
         own = np.zeros(len(ev_claim), dtype=bool)  # from the claim's own source
         ev_sources = np.frombuffer(self.evidence_sources, dtype=np.int64)

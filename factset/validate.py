@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import multiprocessing
 import os
 import sys
 from array import array
@@ -272,7 +271,11 @@ def _execute(tasks: list[Task], jobs: int, options: Options) -> Iterator[TaskRes
     that each worker begins knowing the sources it holds.
     """
     _init(options)
-    if jobs <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(tasks) <= 1:
+        return map(_run, tasks)
+    import multiprocessing  # only here: one job is the common case, and the import costs ~8 ms
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return map(_run, tasks)  # (without fork, as on Windows, one process: the result is the same)
     first = _run(tasks[0])
     # fork: workers inherit the checkers and the sources known so far, and the parent's
