@@ -486,7 +486,6 @@ class Facts:
         self._loc = loc
         self._checked = np.repeat(run_files >= against_files, np.diff(np.append(starts, len(self.ids))))
         ids = np.frombuffer(self.ids, dtype=np.int64)
-        self._sorted_ids = np.sort(ids)
         yield from self._duplicates(ids, reread, where)
         # A reference is looked up among the records of the type it must name (ids carry their
         # type's prefix, so no other record could hold it): sources and entities are few, and a
@@ -508,7 +507,7 @@ class Facts:
                                  np.frombuffer(self.evidence_claims, dtype=np.int64), self._pool)
         self._drop("evidence_claims")
         yield from self._references(reread, where)
-        self._sorted_ids = self._sorted_small = None
+        self._sorted_small = None
         self._drop("evidence_speakers", "claim_claimants", "ref_rows", "ref_targets", "ref_codes")
         yield from self._verdicts(reread)
 
@@ -518,7 +517,7 @@ class Facts:
             setattr(self, name, array(getattr(self, name).typecode))
 
     def _duplicates(self, ids, reread, where):
-        s = self._sorted_ids
+        s = np.sort(ids)
         repeated = np.unique(s[1:][s[1:] == s[:-1]])
         if not len(repeated):
             return
@@ -538,8 +537,8 @@ class Facts:
 
         def look(rows, targets, table, present=False):
             """Rows whose reference is not in ``table``, looked up a slice at a time (small temporaries)."""
-            rows = np.frombuffer(rows, dtype=np.uint32)
-            targets = np.frombuffer(targets, dtype=np.int64)
+            rows = np.frombuffer(rows, dtype=np.uint32) if isinstance(rows, array) else rows
+            targets = np.frombuffer(targets, dtype=np.int64) if isinstance(targets, array) else targets
 
             def bad_in(lo: int, hi: int):
                 part, row_part = targets[lo:hi], rows[lo:hi]
@@ -564,10 +563,13 @@ class Facts:
                        for row in evidence_rows[checked[evidence_rows] & (self._ev_claim < 0)].tolist())
         del evidence_rows
         codes = np.frombuffer(self.ref_codes, dtype=np.uint32)
-        for k, row in look(self.ref_rows, self.ref_targets, self._sorted_ids):
-            template, kind = _GENERIC[int(codes[k]) >> 16]
-            missing.append((row, template.format(int(codes[k]) & 0xFFFF), kind))
-        del codes
+        ref_rows, ref_targets = np.frombuffer(self.ref_rows, dtype=np.uint32), np.frombuffer(self.ref_targets, dtype=np.int64)
+        for code, table in ((_CHAIN, small), (_RELATION, self._sorted_claims)):
+            template, kind = _GENERIC[code]
+            at = np.flatnonzero(codes >> 16 == code)
+            for k, row in look(ref_rows[at], ref_targets[at], table):
+                missing.append((row, template.format(int(codes[at[k]]) & 0xFFFF), kind))
+        del codes, ref_rows, ref_targets
         if not missing:
             return
         records = reread(self._loc(row) for row, _, _ in missing)
