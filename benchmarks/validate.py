@@ -14,10 +14,13 @@ in ONE run measures records/s and peak RSS of
 
 and prints the ratios c/a and c/b. With --million it also measures 1M
 records with --jobs 1 and --jobs 2, and peak RSS at 100k and 1M records.
-Each measurement runs in a fresh Python process, three times (--rounds); the
-median run is kept. Bytecode is cached (in the temporary folder) as after any
-install, even where PYTHONDONTWRITEBYTECODE is set: no run compiles source. --write-results records the numbers in
-benchmarks/RESULTS.md with the machine they ran on.
+Each measurement runs in a fresh Python process, five times (--rounds), in
+rounds: each round runs every measurement once, so that measurements compared
+with each other see the same drift of a shared machine's speed. A row shows
+the median run; a ratio is the median of its per-round ratios. Bytecode is
+cached (in the temporary folder) as after any install, even where
+PYTHONDONTWRITEBYTECODE is set: no run compiles source. --write-results
+records the numbers in benchmarks/RESULTS.md with the machine they ran on.
 
     python benchmarks/validate.py                  # 200,000 records
     python benchmarks/validate.py --million --write-results
@@ -30,9 +33,11 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -75,7 +80,7 @@ print(json.dumps({"seconds": seconds, "rss_mb": max(self_kb, child_kb) / 1024}),
 """
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def measured_env(directory: Path) -> dict:
@@ -91,21 +96,50 @@ def measured_env(directory: Path) -> dict:
 ENV: dict | None = None  # set by main
 
 
-def measure(code: str, path: Path, records: int, limit: int = 0, jobs: int = 1, rounds: int = ROUNDS) -> dict:
-    """The median of ``rounds`` runs, by time (a shared machine's timings vary by 10-20 % from run to run)."""
-    runs = []
-    for _ in range(rounds):
+@dataclass
+class Measurement:
+    name: str
+    code: str
+    path: Path
+    records: int
+    limit: int = 0
+    jobs: int = 1
+    runs: list = field(default_factory=list)  # {"seconds", "rss_mb"} per round
+
+    def run(self) -> None:
         proc = subprocess.run(
-            [sys.executable, "-c", HARNESS, str(path), str(limit), str(jobs), code],
+            [sys.executable, "-c", HARNESS, str(self.path), str(self.limit), str(self.jobs), self.code],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, env=ENV,
         )
         if proc.returncode != 0:
-            raise SystemExit(f"measurement failed:\n{proc.stderr}")
-        runs.append(json.loads(proc.stderr.strip().splitlines()[-1]))
-    out = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
-    out["records"] = records
-    out["rate"] = records / out["seconds"]
-    return out
+            raise SystemExit(f"measurement {self.name!r} failed:\n{proc.stderr}")
+        self.runs.append(json.loads(proc.stderr.strip().splitlines()[-1]))
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(run["seconds"] for run in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return statistics.median(run["rss_mb"] for run in self.runs)
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds
+
+
+def interleaved(measurements: list[Measurement], rounds: int) -> None:
+    """Run each measurement once per round, round after round: a shared machine's speed
+    drifts over minutes (10-20 %, at times more), and measurements compared with each
+    other should see the same drift."""
+    for _ in range(rounds):
+        for m in measurements:
+            m.run()
+
+
+def paired(numerator: Measurement, denominator: Measurement, what: str = "seconds") -> float:
+    """The median over rounds of one round's ratio (the two ran side by side in it)."""
+    return statistics.median(a[what] / b[what] for a, b in zip(numerator.runs, denominator.runs))
 
 
 def relaid(path: Path) -> Path:
@@ -149,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="records the plain jsonschema loop checks (it runs ~100x slower); its rate is per record")
     parser.add_argument("--million", action="store_true", help="also 1M records: --jobs 1 vs 2, and RSS at 100k vs 1M")
     parser.add_argument("--write-results", action="store_true", help=f"write {HERE / 'RESULTS.md'}")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of each measurement; the median is kept")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds; each runs every measurement once")
     args = parser.parse_args(argv)
 
     global ENV
@@ -158,31 +192,33 @@ def main(argv: list[str] | None = None) -> int:
         ENV = measured_env(Path(tmp))
         path = make_file(Path(tmp), args.records)
         sample = min(args.jsonschema_sample, args.records)
-        a = measure(PARSE_FLOOR, path, args.records, rounds=args.rounds)
-        b = measure(JSONSCHEMA_LOOP, path, sample, limit=sample, rounds=args.rounds)
-        c = measure(FACTSET_VALIDATE, path, args.records, rounds=args.rounds)
-        c_dumps = measure(FACTSET_VALIDATE, relaid(path), args.records, rounds=args.rounds)
-        rows += [("(a) parse floor: orjson.loads", a), (f"(b) plain jsonschema loop ({sample:,}-record sample)", b),
-                 ("(c) factset validate, 1 process", c),
-                 ("(c) the same, records laid out as json.dumps writes them (no goal)", c_dumps)]
-        c_over_a, c_over_b = c["rate"] / a["rate"], c["rate"] / b["rate"]
+        a = Measurement("(a) parse floor: orjson.loads", PARSE_FLOOR, path, args.records)
+        b = Measurement(f"(b) plain jsonschema loop ({sample:,}-record sample)", JSONSCHEMA_LOOP, path, sample, limit=sample)
+        c = Measurement("(c) factset validate, 1 process", FACTSET_VALIDATE, path, args.records)
+        c_dumps = Measurement("(c) the same, records laid out as json.dumps writes them (no goal)",
+                              FACTSET_VALIDATE, relaid(path), args.records)
+        rows += [a, b, c, c_dumps]
+        interleaved([a, b, c, c_dumps], args.rounds)
+        # rate c / rate b = (seconds b / records b) / (seconds c / records c), paired by round
+        c_over_b = paired(b, c) * c.records / b.records
+        c_over_a = paired(a, c)
         checks.append((f"c/b = {c_over_b:.1f}x the plain jsonschema loop (goal >= 25x)", c_over_b >= 25))
         checks.append((f"c/a = {c_over_a:.2f} of the parse floor's rate, i.e. {1 / c_over_a:.2f}x slower (goal: within 3x)",
                        1 / c_over_a <= 3))
         if args.million:
             small = make_file(Path(tmp), 100_000)
             big = make_file(Path(tmp), 1_000_000)
-            c100 = measure(FACTSET_VALIDATE, small, 100_000, rounds=args.rounds)
-            c1m = measure(FACTSET_VALIDATE, big, 1_000_000, rounds=args.rounds)
-            c1m2 = measure(FACTSET_VALIDATE, big, 1_000_000, jobs=2, rounds=args.rounds)
-            rows += [("(c) factset validate, 100k records", c100), ("(c) factset validate, 1M records, --jobs 1", c1m),
-                     ("(c) factset validate, 1M records, --jobs 2", c1m2)]
-            speedup, rss_ratio = c1m["seconds"] / c1m2["seconds"], c1m["rss_mb"] / c100["rss_mb"]
+            c100 = Measurement("(c) factset validate, 100k records", FACTSET_VALIDATE, small, 100_000)
+            c1m = Measurement("(c) factset validate, 1M records, --jobs 1", FACTSET_VALIDATE, big, 1_000_000)
+            c1m2 = Measurement("(c) factset validate, 1M records, --jobs 2", FACTSET_VALIDATE, big, 1_000_000, jobs=2)
+            rows += [c100, c1m, c1m2]
+            interleaved([c100, c1m, c1m2], args.rounds)
+            speedup, rss_ratio = paired(c1m, c1m2), c1m.rss_mb / c100.rss_mb
             checks.append((f"--jobs 2 on 1M: {speedup:.2f}x faster than --jobs 1 (goal >= 1.6x)", speedup >= 1.6))
             checks.append((f"peak RSS 1M / 100k = {rss_ratio:.2f} (goal < 2)", rss_ratio < 2))
 
     lines = ["| measurement | records | seconds | records/s | peak RSS (MB) |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {m['records']:,} | {m['seconds']:.2f} | {m['rate']:,.0f} | {m['rss_mb']:.0f} |" for name, m in rows]
+    lines += [f"| {m.name} | {m.records:,} | {m.seconds:.2f} | {m.rate:,.0f} | {m.rss_mb:.0f} |" for m in rows]
     lines += ["", *(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks)]
     report = "\n".join(lines)
     print(report)
@@ -193,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Records: the release's sources and entities, then its claims each followed by their evidence, "
             f"replicated under fresh ids (about 1 claim to 3.4 evidence records, ~650 bytes a line). "
             f"Seconds are whole commands in fresh processes, imports included (bytecode cached, as after "
-            f"an install); each is the median of "
-            f"{args.rounds} runs.\n\n{report}\n",
+            f"an install); each is the median of {args.rounds} runs, made in rounds (every measurement once a "
+            f"round), and each ratio is the median of its per-round ratios.\n\n{report}\n",
             encoding="utf-8",
         )
     return 0
