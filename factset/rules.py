@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 import operator
 import re
+import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
@@ -517,8 +518,15 @@ class Facts:
             setattr(self, name, array(getattr(self, name).typecode))
 
     def _duplicates(self, ids, reread, where):
-        s = np.sort(ids)
-        repeated = np.unique(s[1:][s[1:] == s[:-1]])
+        # Sorted a part at a time, ids falling into parts by the low bits of their hash: a
+        # sorted copy of every id at once was the peak of memory of the whole run.
+        parts = 1 << min(8, (len(ids) // _STEP).bit_length())
+        low_byte = ids.view(np.uint8)[0 if sys.byteorder == "little" else 7::8]  # a view: no copy
+        repeated = []
+        for part in range(parts):
+            s = np.sort(ids[(low_byte & (parts - 1)) == part]) if parts > 1 else np.sort(ids)
+            repeated.append(s[1:][s[1:] == s[:-1]])
+        repeated = np.unique(np.concatenate(repeated))
         if not len(repeated):
             return
         rows = np.flatnonzero(np.isin(ids, repeated))  # in file order, published files first

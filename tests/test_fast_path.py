@@ -39,6 +39,23 @@ def test_jobs_give_the_same_report(mixed, monkeypatch):
     assert report(one) == report(two)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rules_across_records_give_the_same_report_a_slice_at_a_time(mixed, tmp_path, monkeypatch, jobs):
+    """The rules across records work on slices of _STEP rows (and find duplicates a part of
+    the ids at a time) to bound memory at scale; with tiny slices the report is the same."""
+    from factset import rules
+
+    lines = mixed.read_bytes().splitlines()
+    copies = [line for line in lines if line.startswith(b'{"type":')][100:2000:150]  # ids used twice
+    path = tmp_path / "with-duplicates.jsonl"
+    path.write_bytes(b"\n".join(lines + copies) + b"\n")
+    whole = validate([path], jobs=jobs)
+    assert sum("duplicate id" in e.message for e in whole.errors) >= 5
+    assert sum("does not exist" in e.message for e in whole.errors) >= 20
+    monkeypatch.setattr(rules, "_STEP", 16)
+    assert report(validate([path], jobs=jobs)) == report(whole)
+
+
 def test_clean_synthetic_file_is_valid(tmp_path, latest):
     path = tmp_path / "clean.jsonl"
     path.write_text("".join(line + "\n" for line in realistic_lines(2500)), encoding="utf-8")
