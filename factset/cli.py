@@ -14,7 +14,7 @@ from .loader import DEFAULT_MAX_LINE_BYTES
 from .output import REPORTERS
 from .seeds import SeedStore, default_seed_dir
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PUSH_FAILED = 0, 1, 2, 3
 CURATED_DIR = Path("data/curated")
 
 
@@ -114,13 +114,21 @@ def cmd_push(args) -> int:
         print(f"factset push: {exc}", file=sys.stderr)
         return EXIT_INVALID
     try:
-        from huggingface_hub import HfApi
+        from huggingface_hub import HfApi, errors
     except ImportError:
         raise UsageError("pushing needs huggingface_hub: pip install 'factset[hf]'") from None
+    # What the Hub or the network can answer: no token, a refused or malformed repo id, no
+    # connection. HTTP errors are OSErrors in every huggingface_hub; in 1.x and later the
+    # transport's own errors are not, and errors.HTTPError names their base.
+    failures = (OSError, ValueError, getattr(errors, "HTTPError", OSError))
     api = HfApi()
-    api.create_repo(args.repo_id, repo_type="dataset", exist_ok=True, private=args.private)
-    api.upload_folder(folder_path=str(path), repo_id=args.repo_id, repo_type="dataset",
-                      commit_message=f"factset {path.name}", revision=args.revision)
+    try:
+        api.create_repo(args.repo_id, repo_type="dataset", exist_ok=True, private=args.private)
+        api.upload_folder(folder_path=str(path), repo_id=args.repo_id, repo_type="dataset",
+                          commit_message=f"factset {path.name}", revision=args.revision)
+    except failures as exc:
+        print(f"factset push: could not push {path.name} to {args.repo_id}: {exc}", file=sys.stderr)
+        return EXIT_PUSH_FAILED
     print(f"pushed {path} to {args.repo_id}")
     return EXIT_OK
 

@@ -150,3 +150,69 @@ def test_progress_bar_on_a_terminal_only(tmp_path, latest, ci):
     piped = subprocess.run([sys.executable, "-m", "factset.cli", "validate", str(path)],
                            capture_output=True, text=True, env=env, check=True)
     assert "validating" not in piped.stderr + piped.stdout
+
+
+class _FakeHub:
+    """A stand-in for huggingface_hub: records the calls, touches no network."""
+
+    def __init__(self, fail: Exception | None = None):
+        import types
+
+        self.calls, self.fail = [], fail
+        hub = self
+
+        class HfApi:
+            def create_repo(self, repo_id, **kwargs):
+                hub.calls.append(("create_repo", repo_id, kwargs))
+                if hub.fail is not None:
+                    raise hub.fail
+
+            def upload_folder(self, **kwargs):
+                hub.calls.append(("upload_folder", kwargs))
+
+        class HTTPError(Exception):
+            pass
+
+        self.module = types.SimpleNamespace(HfApi=HfApi, errors=types.SimpleNamespace(HTTPError=HTTPError))
+        self.HTTPError = HTTPError
+
+
+@pytest.fixture
+def fake_hub(monkeypatch):
+    def install(fail=None):
+        hub = _FakeHub(fail)
+        monkeypatch.setitem(sys.modules, "huggingface_hub", hub.module)
+        return hub
+
+    return install
+
+
+def test_push_uploads_the_verified_latest_release(fake_hub, latest, capsys):
+    from factset.release import release_path
+
+    hub = fake_hub()
+    assert main(["push", "--repo-id", "someone/factset", "--private"]) == 0
+    path = release_path(None)
+    assert hub.calls == [
+        ("create_repo", "someone/factset", {"repo_type": "dataset", "exist_ok": True, "private": True}),
+        ("upload_folder", {"folder_path": str(path), "repo_id": "someone/factset", "repo_type": "dataset",
+                           "commit_message": f"factset {path.name}", "revision": None}),
+    ]
+    assert f"pushed {path} to someone/factset" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("failure", ["token", "network"])
+def test_push_reports_a_refused_upload_without_a_traceback(fake_hub, latest, capsys, failure):
+    hub = fake_hub()
+    hub.fail = OSError("401 Client Error: no token") if failure == "token" else hub.HTTPError("connection refused")
+    assert main(["push", "--repo-id", "someone/factset"]) == 3
+    err = capsys.readouterr().err
+    assert "factset push: could not push" in err and "someone/factset" in err and "Traceback" not in err
+    assert [call[0] for call in hub.calls] == ["create_repo"]  # nothing uploaded
+
+
+def test_push_of_an_unknown_version_touches_no_hub(fake_hub, capsys):
+    hub = fake_hub()
+    assert main(["push", "--repo-id", "someone/factset", "--version", "9.9.9"]) == 1
+    assert "factset push:" in capsys.readouterr().err
+    assert hub.calls == []
