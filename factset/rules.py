@@ -543,10 +543,8 @@ class Facts:
         checked = self._checked
         missing: list[tuple[int, str, str]] = []  # (row, pointer, kind of record)
 
-        def look(rows, targets, table, present=False):
+        def look(rows: np.ndarray, targets: np.ndarray, table: np.ndarray, present: bool = False):
             """Rows whose reference is not in ``table``, looked up a slice at a time (small temporaries)."""
-            rows = np.frombuffer(rows, dtype=np.uint32) if isinstance(rows, array) else rows
-            targets = np.frombuffer(targets, dtype=np.int64) if isinstance(targets, array) else targets
 
             def bad_in(lo: int, hi: int):
                 part, row_part = targets[lo:hi], rows[lo:hi]
@@ -558,26 +556,31 @@ class Facts:
             for at, bad_rows in _sliced(len(rows), bad_in, self._pool):
                 yield from zip(at.tolist(), bad_rows.tolist())
 
+        def rows(column: array) -> np.ndarray:
+            return np.frombuffer(column, dtype=np.uint32)
+
+        def hashes(column: array) -> np.ndarray:
+            return np.frombuffer(column, dtype=np.int64)
+
         small = self._sorted_small
-        for rows, targets, table, pointer, kind, present in (
-            (self.claim_rows, self.claim_sources, small, "/source_id", "source", False),
-            (self.claim_rows, self.claim_claimants, small, "/claimant_id", "claimant entity", False),
-            (self.evidence_rows, self.evidence_sources, small, "/source_id", "source", False),
-            (self.evidence_rows, self.evidence_speakers, small, "/speaker_id", "speaker entity", True),
+        for row_column, targets, pointer, kind, present in (
+            (self.claim_rows, self.claim_sources, "/source_id", "source", False),
+            (self.claim_rows, self.claim_claimants, "/claimant_id", "claimant entity", False),
+            (self.evidence_rows, self.evidence_sources, "/source_id", "source", False),
+            (self.evidence_rows, self.evidence_speakers, "/speaker_id", "speaker entity", True),
         ):
-            missing.extend((row, pointer, kind) for _, row in look(rows, targets, table, present))
-        evidence_rows = np.frombuffer(self.evidence_rows, dtype=np.uint32)
+            missing.extend((row, pointer, kind) for _, row in look(rows(row_column), hashes(targets), small, present))
+        evidence_rows = rows(self.evidence_rows)
         missing.extend((row, "/claim_id", "claim")
                        for row in evidence_rows[checked[evidence_rows] & (self._ev_claim < 0)].tolist())
-        del evidence_rows
         codes = np.frombuffer(self.ref_codes, dtype=np.uint32)
-        ref_rows, ref_targets = np.frombuffer(self.ref_rows, dtype=np.uint32), np.frombuffer(self.ref_targets, dtype=np.int64)
+        ref_rows, ref_targets = rows(self.ref_rows), hashes(self.ref_targets)
         for code, table in ((_CHAIN, small), (_RELATION, self._sorted_claims)):
             template, kind = _GENERIC[code]
             at = np.flatnonzero(codes >> 16 == code)
             for k, row in look(ref_rows[at], ref_targets[at], table):
                 missing.append((row, template.format(int(codes[at[k]]) & 0xFFFF), kind))
-        del codes, ref_rows, ref_targets
+        del evidence_rows, codes, ref_rows, ref_targets  # views of columns dropped next
         if not missing:
             return
         records = reread(self._loc(row) for row, _, _ in missing)
