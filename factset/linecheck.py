@@ -27,11 +27,12 @@ import orjson
 
 from . import schema as schema_mod
 from .result import Finding
-from .rules import suspect_bytes
+from .rules import Block, suspect_bytes
 
 
 class BlockChecker:
-    """``check(chunk)``: the records of a chunk of lines and their types if every line is surely valid, else None."""
+    """``check(chunk)``: the records of a chunk of lines, as a :class:`~factset.rules.Block`, if every
+    line is surely valid, else None."""
 
     def __init__(self):
         self._rs = jsonschema_rs.Draft202012Validator(schema_mod.bundle(), validate_formats=True)
@@ -40,7 +41,7 @@ class BlockChecker:
         self._one_type = {name: jsonschema_rs.Draft202012Validator(schema_mod.array_of(name), validate_formats=True)
                           for name in ("claim", "evidence")}
 
-    def check(self, chunk: bytes) -> tuple[list[dict], list[str]] | None:
+    def check(self, chunk: bytes) -> Block | None:
         records = _as_orjson_writes(chunk)
         from_jiter = records is None
         if from_jiter:  # another layout: each line read strictly on its own
@@ -48,21 +49,19 @@ class BlockChecker:
             if any(d is None for d in records):
                 return None
         try:
-            types = [d.get("type") for d in records]
+            block = Block.of(records, [d.get("type") for d in records])
         except AttributeError:  # a line that is not an object
             return None
-        evidence = [d for d, kind in zip(records, types) if kind == "evidence"]
-        if not self._valid(records, types, evidence) or suspect_bytes(chunk) or not _integral_offsets(evidence):
+        if not self._valid(block) or suspect_bytes(chunk) or not _integral_offsets(block.evidence):
             return None
-        if from_jiter and not _finite_quantities(records):
+        if from_jiter and not _finite_quantities(block.claims):
             return None
-        return records, types
+        return block
 
-    def _valid(self, records: list[dict], types: list, evidence: list[dict]) -> bool:
-        claims = [d for d, kind in zip(records, types) if kind == "claim"] if len(evidence) < len(records) else []
-        if len(evidence) + len(claims) < len(records):  # other types too
-            return self._rs.is_valid(records)
-        return self._one_type["evidence"].is_valid(evidence) and self._one_type["claim"].is_valid(claims)
+    def _valid(self, block: Block) -> bool:
+        if not block.only_claims_and_evidence():
+            return self._rs.is_valid(block.records)
+        return self._one_type["evidence"].is_valid(block.evidence) and self._one_type["claim"].is_valid(block.claims)
 
 
 def _as_orjson_writes(chunk: bytes) -> list[dict] | None:
@@ -99,8 +98,8 @@ def _integral_offsets(evidence: list[dict]) -> bool:
     return not [d for d in evidence if type(d["start"]) is not int or type(d["end"]) is not int]
 
 
-def _finite_quantities(records: list[dict]) -> bool:
-    return all(_finite(q) for d in records if d["type"] == "claim" for q in d.get("quantities") or ())
+def _finite_quantities(claims: list[dict]) -> bool:
+    return all(_finite(q) for d in claims for q in d.get("quantities") or ())
 
 
 def fast_validators() -> dict:
@@ -134,7 +133,7 @@ class LineChecker:
             return None
         if data["type"] == "evidence" and not _integral_offsets([data]):
             return None
-        return data if _finite_quantities([data]) else None
+        return data if data["type"] != "claim" or _finite_quantities([data]) else None
 
 
 def _finite(q: dict) -> bool:

@@ -181,31 +181,54 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -
     return out
 
 
-def needing_rules(records: list[dict], types: list[str], texts: dict[str, str],
-                  sources: dict[str, SourceInfo]) -> list[int]:
-    """Indices of the records of a block that :func:`record_findings` must see.
+@dataclass(frozen=True)
+class Block:
+    """Records of consecutive lines, grouped by type once for every check that works by type."""
+
+    records: list[dict]
+    types: list  # each record's "type" (as read: the schema may not have checked it yet)
+    evidence_at: list[int]  # indices of the evidence records
+    evidence: list[dict]
+    claims_at: list[int]
+    claims: list[dict]
+
+    @classmethod
+    def of(cls, records: list[dict], types: list) -> Block:
+        evidence_at = [i for i, kind in enumerate(types) if kind == "evidence"]
+        claims_at = [i for i, kind in enumerate(types) if kind == "claim"] if len(evidence_at) < len(records) else []
+        return cls(records, types, evidence_at, [records[i] for i in evidence_at],
+                   claims_at, [records[i] for i in claims_at])
+
+    def only_claims_and_evidence(self) -> bool:
+        return len(self.evidence) + len(self.claims) == len(self.records)
+
+
+def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, SourceInfo]) -> list[int]:
+    """Indices of the records of a valid block that :func:`record_findings` must see, in order.
 
     The rest are records in which it would surely find nothing: not retracted;
     evidence whose quote stands at its offsets in the seed text (``texts``: by
     source id) of a known source; claims of a known source, dated within its
     publication, with no quantity to check and no relation to themselves.
-    Proving that for a whole block in one comprehension costs far less than a
-    call per record. Whatever :func:`record_findings` checks must be let
+    Proving that for a whole block in one comprehension a type costs far less
+    than a call per record. Whatever :func:`record_findings` checks must be let
     through here (``tests/test_rules.py`` checks that on every rule).
     """
-    return [i for i, (kind, d) in enumerate(zip(types, records))
-            if (kind == "evidence" and (
-                (text := texts.get(d["source_id"])) is None
-                # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
-                or d["end"] - d["start"] != len(d["quote"])
-                or not text.startswith(d["quote"], d["start"])))
-            or (kind == "claim" and (
-                d.get("quantities") or d["kind"] == "numeric_estimate"
-                or (source := sources.get(d["source_id"])) is None
-                or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
-                or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])))
-            or (kind != "evidence" and kind != "claim")
-            or d["curation"]["review_status"] == "retracted"]
+    needed = [i for i, d in zip(block.evidence_at, block.evidence)
+              if (text := texts.get(d["source_id"])) is None
+              # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
+              or d["end"] - d["start"] != len(d["quote"])
+              or not text.startswith(d["quote"], d["start"])
+              or d["curation"]["review_status"] == "retracted"]
+    needed += [i for i, d in zip(block.claims_at, block.claims)
+               if d.get("quantities") or d["kind"] == "numeric_estimate"
+               or (source := sources.get(d["source_id"])) is None
+               or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
+               or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])
+               or d["curation"]["review_status"] == "retracted"]
+    if not block.only_claims_and_evidence():  # sources and entities: always checked
+        needed += [i for i, kind in enumerate(block.types) if kind != "evidence" and kind != "claim"]
+    return sorted(needed)  # in file order: a new source is then known before the records after it are checked
 
 
 def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore) -> Iterator[tuple[str, str]]:
@@ -332,9 +355,9 @@ class Facts:
 
         return add
 
-    def block_adder(self) -> Callable[[list[dict], list[str], int, int], None]:
-        """``add_block(records, types, file_index, first_line)``: as ``add`` on each record of a
-        block of consecutive lines, with the same result, by columns rather than by records."""
+    def block_adder(self) -> Callable[[Block, int, int], None]:
+        """``add_block(block, file_index, first_line)``: as ``add`` on each record of a block of
+        consecutive lines, with the same result, by columns rather than by records."""
         ids, new_run = self.ids, self._run_keeper()
         ev_rows, ev_claims, ev_sources = self.evidence_rows, self.evidence_claims, self.evidence_sources
         ev_speakers, ev_kinds = self.evidence_speakers, self.evidence_kinds
@@ -342,21 +365,20 @@ class Facts:
         ci_rows, ci_evidence = self.cited_rows, self.cited_evidence
         kind_code, label_code, add_refs, chain = _KIND_CODE, _LABEL_CODE, self._add_refs, itertools.chain
 
-        def add_block(records: list[dict], types: list[str], file_index: int, first_line: int) -> None:
+        def add_block(block: Block, file_index: int, first_line: int) -> None:
             base = len(ids)
             new_run(base, file_index, first_line)
-            ids.fromlist([hash(d["id"]) for d in records])
-            at = [i for i, kind in enumerate(types) if kind == "evidence"]
-            evidence = [records[i] for i in at]
-            ev_rows.fromlist([base + i for i in at])
+            ids.fromlist([hash(d["id"]) for d in block.records])
+            evidence = block.evidence
+            ev_rows.fromlist([base + i for i in block.evidence_at])
             ev_claims.fromlist([hash(d["claim_id"]) for d in evidence])
             ev_sources.fromlist([hash(d["source_id"]) for d in evidence])
             ev_speakers.fromlist([_NONE if (s := d.get("speaker_id")) is None else hash(s) for d in evidence])
             ev_kinds.fromlist([kind_code[d["stance"], d["role"]] for d in evidence])
-            rows = [base + i for i, kind in enumerate(types) if kind == "claim"]
-            if not rows:
+            claims = block.claims
+            if not claims:
                 return
-            claims = [records[row - base] for row in rows]
+            rows = [base + i for i in block.claims_at]
             cl_rows.fromlist(rows)
             cl_sources.fromlist([hash(d["source_id"]) for d in claims])
             cl_claimants.fromlist([hash(d["claimant_id"]) for d in claims])

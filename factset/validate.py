@@ -129,21 +129,20 @@ def _run(task: Task) -> TaskResult:
             if checked:
                 errors.append(Error(path, first, "", "read", too_long(overlong, limit)))
             continue
-        checked_block = check_block(chunk) if check_block is not None else None
-        if checked_block is None:
+        block = check_block(chunk) if check_block is not None else None
+        if block is None:
             for number, raw in enumerate(chunk.split(b"\n"), start=first):
                 if raw.strip():
                     records += 1
                     one_line(number, raw)
             continue
-        block, types = checked_block
-        number += len(block)
-        records += len(block)
+        number += len(block.records)
+        records += len(block.records)
         if checked:
-            counts.update(types)
-        for i in needing_rules(block, types, texts, sources):
-            rules(block[i], types[i], first + i)
-        add_block(block, types, index, first)
+            counts.update(block.types)
+        for i in needing_rules(block, texts, sources):
+            rules(block.records[i], block.types[i], first + i)
+        add_block(block, index, first)
     out.lines, out.records = number, records
     return out
 

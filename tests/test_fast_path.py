@@ -108,7 +108,7 @@ def test_block_and_line_facts_are_the_same(latest, tmp_path):
     """add_block on a chunk gives exactly the columns of add on each of its records."""
     import json
 
-    from factset.rules import Facts
+    from factset.rules import Block, Facts
 
     records = [json.loads(line) for line in realistic_lines(1500)]
     one, block = Facts(), Facts()
@@ -118,7 +118,7 @@ def test_block_and_line_facts_are_the_same(latest, tmp_path):
     add_block = block.block_adder()
     for at in range(0, len(records), 40):
         part = records[at:at + 40]
-        add_block(part, [d["type"] for d in part], 3, 7 + at)
+        add_block(Block.of(part, [d["type"] for d in part]), 3, 7 + at)
     assert len(one.ids) == 1500 and len(one.cited_evidence) > 500 and len(one.ref_targets) > 10
     assert one == block
 

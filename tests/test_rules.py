@@ -170,7 +170,7 @@ SINGLE_RECORD_MISTAKES = {
 @pytest.mark.parametrize("record_id, mistake", SINGLE_RECORD_MISTAKES.values(), ids=SINGLE_RECORD_MISTAKES)
 def test_the_block_prefilter_lets_every_single_record_rule_through(records, record_id, mistake):
     """needing_rules may skip a record only if record_findings would find nothing in it."""
-    from factset.rules import SourceInfo, needing_rules, record_findings
+    from factset.rules import Block, SourceInfo, needing_rules, record_findings
     from factset.seeds import SeedStore, default_seed_dir
 
     seeds = SeedStore(default_seed_dir())
@@ -179,12 +179,12 @@ def test_the_block_prefilter_lets_every_single_record_rule_through(records, reco
     types = [d["type"] for d in records]
     del by_id(records, "clm-000-001")["quantities"]  # a quantity is always checked: without it, the claim may be skipped
     assert not [d["id"] for d in records if record_findings(d, sources, seeds)]
-    assert needing_rules(records, types, texts, sources) == [0, 1, 2]  # the sources and the entity only
+    assert needing_rules(Block.of(records, types), texts, sources) == [0, 1, 2]  # the sources and the entity only
 
     mistake(by_id(records, record_id))
     found = [d["id"] for d in records if record_findings(d, sources, seeds)]
     assert found == [record_id]
-    assert record_id in [records[i]["id"] for i in needing_rules(records, types, texts, sources)]
+    assert record_id in [records[i]["id"] for i in needing_rules(Block.of(records, types), texts, sources)]
 
 
 def test_retraction_needs_a_reason(tmp_path, records):
