@@ -128,7 +128,8 @@ class LineChecker:
         data = _read_strictly(raw)
         if data is None:
             return None
-        validator = self._rs.get(data.get("type"))
+        kind = data.get("type")
+        validator = self._rs.get(kind) if isinstance(kind, str) else None
         if validator is None or not validator.is_valid(data) or suspect_bytes(raw):
             return None
         if data["type"] == "evidence" and not _integral_offsets([data]):

@@ -104,7 +104,7 @@ def check_slow(raw: bytes, first_line: bool) -> tuple[dict | None, list[Finding]
     if not _VALIDATORS:
         _VALIDATORS.update(slow_validators())
     kind = data.get("type")
-    if kind not in RECORD_TYPES:
+    if not isinstance(kind, str) or kind not in RECORD_TYPES:  # (a list or an object cannot even be looked up)
         got = "missing" if kind is None else f"{kind!r}"
         return None, [("/type", "schema", f"record type is {got}; expected one of: {', '.join(RECORD_TYPES)}")], data
     findings = [(at, "schema", msg) for at, msg in _schema_errors(_VALIDATORS[kind], data)]

@@ -41,9 +41,10 @@ def check(proc, elapsed, expect):
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 < LIMIT_BYTES
 
 
+@pytest.mark.parametrize("path", ["fast", "slow"])
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_hostile_file(name, tmp_path):
-    proc, elapsed = run_validate(CORPUS / name, tmp_path)
+def test_hostile_file(name, path, tmp_path):
+    proc, elapsed = run_validate(CORPUS / name, tmp_path, *(["--slow"] if path == "slow" else []))
     check(proc, elapsed, EXPECTED[name])
 
 
