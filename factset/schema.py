@@ -83,32 +83,11 @@ def load(record_type: str) -> dict[str, Any]:
     return json.loads((committed_dir() / file_name(record_type)).read_text(encoding="utf-8"))
 
 
-@cache
-def bundle() -> dict[str, Any]:
-    """One schema for a JSON array of records of any type: each item is checked
-    against the committed schema its ``type`` names (embedded whole, under its
-    own ``$id``, so that its ``$ref``s resolve as in its own file); an item of
-    no known type is invalid. Validating a block of records in one call saves
-    a crossing into the compiled validator per record."""
-    schemas = {name: load(name) for name in RECORD_NAMES}
-    return {
-        "$schema": DIALECT,
-        "$id": f"{SCHEMA_ID_BASE}bundle.schema.json",
-        "type": "array",
-        "items": {
-            "type": "object",
-            "required": ["type"],
-            "properties": {"type": {"enum": list(RECORD_NAMES)}},
-            "allOf": [{"if": {"properties": {"type": {"const": name}}}, "then": {"$ref": s["$id"]}}
-                      for name, s in schemas.items()],
-        },
-        "$defs": schemas,
-    }
-
-
 def array_of(name: str) -> dict[str, Any]:
-    """A schema for a JSON array of records of one type: each item is checked against
-    the committed schema of that type (embedded as in :func:`bundle`)."""
+    """A schema for a JSON array of records of one type: each item is checked against the
+    committed schema of that type, embedded whole under its own ``$id`` (so that its ``$ref``s
+    resolve as in its own file). Validating a list in one call saves a crossing into the
+    compiled validator per record."""
     record = load(name)
     return {
         "$schema": DIALECT,

@@ -181,33 +181,34 @@ def test_records_before_their_source_are_still_checked(latest, tmp_path, monkeyp
     assert sum(result.records.values()) == 2000
 
 
-def test_bundle_schema_judges_each_item_by_its_own_schema(mixed):
-    """The bundled array schema, and the array schema of the record's type, accept a record
-    exactly when the schema of its type does."""
+def test_array_schema_of_each_type_judges_each_record_by_its_own_schema(mixed):
+    """The compiled array schema of a type accepts a record exactly when the committed schema of
+    that type does; the block checker refuses records of no known type."""
     import json
 
     import jsonschema_rs
 
     from factset import schema
-    from factset.linecheck import fast_validators
+    from factset.linecheck import BlockChecker, fast_validators
 
-    bundle = jsonschema_rs.Draft202012Validator(schema.bundle(), validate_formats=True)
-    own = fast_validators()
-    arrays = {name: jsonschema_rs.Draft202012Validator(schema.array_of(name), validate_formats=True)
-              for name in schema.RECORD_NAMES}
+    own = {name: jsonschema_rs.Draft202012Validator(schema.load(name), validate_formats=True)
+           for name in schema.RECORD_NAMES}
+    arrays = fast_validators()
     verdicts = []
     for raw in mixed.read_bytes().splitlines():
         try:
             data = json.loads(raw)
         except ValueError:
             continue
-        expected = isinstance(data, dict) and data.get("type") in own and own[data["type"]].is_valid(data)
-        assert bundle.is_valid([data]) == expected, raw[:200]
-        if isinstance(data, dict) and data.get("type") in own:  # the one-type arrays BlockChecker uses
+        if isinstance(data, dict) and data.get("type") in own:
+            expected = own[data["type"]].is_valid(data)
             assert arrays[data["type"]].is_valid([data]) == expected, raw[:200]
-        verdicts.append(expected)
-    assert 100 < verdicts.count(False) < len(verdicts) - 1000
-    assert not bundle.is_valid([{"type": "tweet"}]) and not bundle.is_valid([{}]) and not bundle.is_valid([[]])
+            verdicts.append(expected)
+    assert 50 < verdicts.count(False) < len(verdicts) - 1000
+    entity = next(line for line in realistic_lines(60) if '"type":"entity"' in line).encode()
+    assert BlockChecker().check(entity) is not None
+    for stranger in (b'{"type": "tweet"}', b"{}", b"[]", b'{"type": ["entity"]}'):
+        assert BlockChecker().check(entity + b"\n" + stranger) is None, stranger
 
 
 @pytest.mark.parametrize("layout", ["orjson", "json.dumps"])
