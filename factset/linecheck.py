@@ -11,7 +11,7 @@ schema and the models accept exactly the same records (``tests/test_parity.py``)
 and ``tests/test_fast_path.py`` checks that both paths report the same errors.
 
 Most files are mostly valid, so :class:`BlockChecker` first tries a chunk of
-lines at once: one call into the compiled validator, and one parse if the lines
+lines at once: one call into the compiled validator a record type, and one parse if the lines
 are in the form orjson writes (else jiter reads each). Only when it cannot
 vouch for every line of the chunk do its lines go one by one through
 :class:`LineChecker`, which finds the line at fault.
