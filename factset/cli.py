@@ -35,9 +35,8 @@ def cmd_validate(args) -> int:
     paths = _existing(args.paths or [CURATED_DIR])
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    progress = args.progress if args.progress is not None else True
     result = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes,
-                      jobs=args.jobs, fast=not args.slow, progress=progress)
+                      jobs=args.jobs, fast=not args.slow, progress=args.progress)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_INVALID
 
@@ -186,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes for large files (default: 1)")
     p.add_argument("--slow", action="store_true",
                    help="reference path: strict json, jsonschema and the Pydantic models on every record (same result, slower)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+    p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar (there is none anyway when stderr is not a terminal or CI is set)")
     p.set_defaults(func=cmd_validate)
 
