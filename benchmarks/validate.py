@@ -52,7 +52,7 @@ with open(PATH, "rb") as handle:
 
 JSONSCHEMA_LOOP = """
 import itertools, json, jsonschema
-from factset import schema
+from factset.records import schema
 validators = {name: jsonschema.Draft202012Validator(schema.load(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
               for name in schema.RECORD_NAMES}
 with open(PATH, "rb") as handle:
@@ -88,7 +88,7 @@ def measured_env(directory: Path) -> dict:
     any install, even where PYTHONDONTWRITEBYTECODE is set, so that no run compiles source."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(directory / "pycache")
-    subprocess.run([sys.executable, "-c", "import factset.cli, factset.validate, factset.slowcheck, jsonschema, orjson"],
+    subprocess.run([sys.executable, "-c", "import factset.cli, factset.curation.validate, factset.curation.reference_path, jsonschema, orjson"],
                    env=env, check=True)
     return env
 
@@ -156,7 +156,8 @@ def relaid(path: Path) -> Path:
 
 
 def make_file(directory: Path, n: int) -> Path:
-    from factset.synthetic import write_realistic
+    sys.path.insert(0, str(HERE.parent))  # the generator lives with its other user, the tests
+    from tests.synthetic import write_realistic
 
     path = directory / f"records-{n}.jsonl"
     print(f"generating {n:,} records ...", file=sys.stderr, flush=True)

@@ -12,8 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 _LAZY = {
-    "SCHEMA_VERSION": "models", "Claim": "models", "Entity": "models", "Evidence": "models", "Source": "models",
-    "Release": "release", "ReleaseError": "release", "load": "release", "versions": "release",
+    "SCHEMA_VERSION": "records.models", "Claim": "records.models", "Entity": "records.models",
+    "Evidence": "records.models", "Source": "records.models",
+    "Release": "publish.release", "ReleaseError": "publish.release", "load": "publish.release",
+    "versions": "publish.release",
 }
 
 
@@ -36,7 +38,7 @@ def hf_path(version: str | None = None) -> Path:
 
     The checksums are verified first, so what ``load_dataset`` reads is what was released.
     """
-    from .release import release_path, verify
+    from .publish.release import release_path, verify
 
     path = release_path(version)
     verify(path)

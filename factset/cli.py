@@ -9,10 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import schema as schema_mod
-from .loader import DEFAULT_MAX_LINE_BYTES
-from .output import REPORTERS
-from .seeds import SeedStore, default_seed_dir
+from .records import schema as schema_mod
+from .curation.loader import DEFAULT_MAX_LINE_BYTES
+from .curation.reporters import REPORTERS
+from .curation.seeds import SeedStore, default_seed_dir
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PUSH_FAILED = 0, 1, 2, 3
 CURATED_DIR = Path("data/curated")
@@ -30,7 +30,7 @@ def _existing(paths: list[Path]) -> list[Path]:
 
 
 def cmd_validate(args) -> int:
-    from .validate import validate
+    from .curation.validate import validate
 
     paths = _existing(args.paths or [CURATED_DIR])
     if args.jobs < 1:
@@ -56,8 +56,8 @@ def cmd_schema(args) -> int:
 
 
 def cmd_offsets(args) -> int:
-    from .loader import expand
-    from .offsets import fill, seed_files_by_source
+    from .curation.loader import expand
+    from .curation.offsets import fill, seed_files_by_source
 
     paths = _existing(args.paths)
     sources = seed_files_by_source(paths + _existing(args.against or ([CURATED_DIR] if CURATED_DIR.exists() else [])))
@@ -72,7 +72,7 @@ def cmd_offsets(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    from .seeds import SeedError
+    from .curation.seeds import SeedError
 
     seeds = SeedStore(args.seeds or default_seed_dir())
     try:
@@ -85,15 +85,17 @@ def cmd_locate(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .release import ReleaseError, build, changelog_date, read_version
-    from .validate import validate
+    from .curation.validate import validate
+    from .publish.build import build, changelog_date, read_version
+    from .publish.release import ReleaseError
+    from .research.timeline import release_figures
 
     try:
         version = read_version(args.data)
         date = changelog_date(args.changelog, version)
         print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
         outcome = build(args.data / "curated", args.data / "releases", version, date,
-                        validate=lambda paths: validate(paths, seed_dir=args.seeds))
+                        validate=lambda paths: validate(paths, seed_dir=args.seeds), figures=release_figures)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -104,7 +106,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_push(args) -> int:
-    from .release import ReleaseError, release_path, verify
+    from .publish.release import ReleaseError, release_path, verify
 
     try:
         path = release_path(args.version)
@@ -133,7 +135,7 @@ def cmd_push(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .release import ReleaseError, load
+    from .publish.release import ReleaseError, load
 
     try:
         release = load(args.version)
@@ -141,7 +143,7 @@ def cmd_report(args) -> int:
         print(f"factset report: {exc}", file=sys.stderr)
         return EXIT_INVALID
     try:
-        from .report import write_report
+        from .research.report import write_report
     except ImportError as exc:
         raise UsageError(f"the report needs matplotlib ({exc}): pip install 'factset[report]'") from None
     out = args.out or Path("report") / release.version

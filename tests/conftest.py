@@ -91,7 +91,7 @@ def by_id(records: list[dict], record_id: str) -> dict:
 @pytest.fixture(scope="session")
 def latest():
     """The newest committed release (tests using it are skipped before the first one)."""
-    from factset import release
+    from factset.publish import release
 
     if not release.versions(RELEASES):
         pytest.skip("no release committed yet")

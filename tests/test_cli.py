@@ -140,7 +140,7 @@ def _run_on_terminal(args: list[str], env: dict) -> str:
 def test_progress_bar_on_a_terminal_only(tmp_path, latest, ci):
     import os
 
-    from factset.synthetic import write_realistic
+    from .synthetic import write_realistic
 
     path = write_realistic(tmp_path / "records.jsonl", 3000)
     env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": "true"} if ci else {})
@@ -188,7 +188,7 @@ def fake_hub(monkeypatch):
 
 
 def test_push_uploads_the_verified_latest_release(fake_hub, latest, capsys):
-    from factset.release import release_path
+    from factset.publish.release import release_path
 
     hub = fake_hub()
     assert main(["push", "--repo-id", "someone/factset", "--private"]) == 0

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from factset.validate import validate
+from factset.curation.validate import validate
 
 from .conftest import CURATED, REPO
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from factset import validate as validate_mod
-from factset.output import as_json
-from factset.synthetic import mixed_lines, realistic_lines
-from factset.validate import validate
+from factset.curation import validate as validate_mod
+from factset.curation.reporters import as_json
+from .synthetic import mixed_lines, realistic_lines
+from factset.curation.validate import validate
 
 
 def report(result) -> str:
@@ -43,7 +43,7 @@ def test_jobs_give_the_same_report(mixed, monkeypatch):
 def test_rules_across_records_give_the_same_report_a_slice_at_a_time(mixed, tmp_path, monkeypatch, jobs):
     """The rules across records work on slices of _STEP rows (and find duplicates a part of
     the ids at a time) to bound memory at scale; with tiny slices the report is the same."""
-    from factset import rules
+    from factset.curation import facts as rules
 
     lines = mixed.read_bytes().splitlines()
     copies = [line for line in lines if line.startswith(b'{"type":')][100:2000:150]  # ids used twice
@@ -70,7 +70,7 @@ def mostly_valid(request, tmp_path_factory, latest):
     compact layout orjson writes (one parse a chunk) and in json.dumps's (jiter on each line)."""
     import json
 
-    from factset.loader import parse_object
+    from factset.curation.loader import parse_object
 
     lines = list(mixed_lines(6000, error_rate=0.004, seed=11))
     if request.param == "json.dumps":
@@ -87,7 +87,7 @@ def mostly_valid(request, tmp_path_factory, latest):
 
 
 def test_block_path_agrees_with_the_reference_path(mostly_valid, monkeypatch):
-    from factset.linecheck import BlockChecker
+    from factset.curation.fast_path import BlockChecker
 
     vouched, original = [], BlockChecker.check
 
@@ -108,7 +108,8 @@ def test_block_and_line_facts_are_the_same(latest, tmp_path):
     """add_block on a chunk gives exactly the columns of add on each of its records."""
     import json
 
-    from factset.rules import Block, Facts
+    from factset.curation.facts import Facts
+    from factset.curation.record_rules import Block
 
     records = [json.loads(line) for line in realistic_lines(1500)]
     one, block = Facts(), Facts()
@@ -128,7 +129,7 @@ def test_lines_whose_boundaries_differ_from_their_records_are_read_one_by_one(la
     between records: joined, the lines parse to the three records; alone, none of them does."""
     import orjson
 
-    from factset.linecheck import BlockChecker
+    from factset.curation.fast_path import BlockChecker
 
     entity = orjson.loads(next(line for line in realistic_lines(60) if '"type":"entity"' in line))
     one, two, three = (orjson.dumps({**entity, "id": f"ent-test-{k}", "note": "before,after"}) for k in "abc")
@@ -143,7 +144,7 @@ def test_any_json_layout_gives_the_same_report(latest, tmp_path):
     line-by-line path and are judged the same."""
     import json
 
-    from factset.loader import parse_object
+    from factset.curation.loader import parse_object
 
     lines = list(mixed_lines(1200, error_rate=0.02, seed=3))
     compact = tmp_path / "compact.jsonl"
@@ -188,8 +189,8 @@ def test_array_schema_of_each_type_judges_each_record_by_its_own_schema(mixed):
 
     import jsonschema_rs
 
-    from factset import schema
-    from factset.linecheck import BlockChecker, fast_validators
+    from factset.records import schema
+    from factset.curation.fast_path import BlockChecker, fast_validators
 
     own = {name: jsonschema_rs.Draft202012Validator(schema.load(name), validate_formats=True)
            for name in schema.RECORD_NAMES}
@@ -220,7 +221,7 @@ def test_block_checker_leaves_what_the_schema_misses_to_the_line_path(latest, la
 
     import orjson
 
-    from factset.linecheck import BlockChecker
+    from factset.curation.fast_path import BlockChecker
 
     every = [json.loads(line) for line in realistic_lines(1200)]
     start = next(i for i, d in enumerate(every) if d["type"] == "claim" and d.get("quantities"))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factset.loader import parse_object, read_lines
+from factset.curation.loader import parse_object, read_lines
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def _errors_limited(path, limit):
 
 
 def test_near_picks_the_closest_occurrence_and_refuses_ties():
-    from factset.seeds import SeedError, SeedStore, default_seed_dir
+    from factset.curation.seeds import SeedError, SeedStore, default_seed_dir
 
     seed = SeedStore(default_seed_dir()).get("000_eb25a17c97a16560.txt")
     starts = seed.find_all("North Korean troops")
@@ -87,7 +87,7 @@ def test_empty_file_is_an_error(tmp_path):
 )
 @settings(max_examples=300, deadline=None)
 def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, chunk_bytes, tmp_path_factory):
-    import factset.loader as loader
+    import factset.curation.loader as loader
 
     data = b"\n".join(lines) + (b"\n" if trailing and lines else b"")
     path = tmp_path_factory.mktemp("lines") / "f.jsonl"

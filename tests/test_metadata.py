@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from factset.metadata import MODELS, card_header, features
-from factset.models import Claim
+from factset.publish.card import MODELS, card_header, features
+from factset.records.models import Claim
 
 
 def test_card_header_declares_every_config(latest):

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from factset.models import RECORD_TYPES, Claim, Quantity
+from factset.records.models import RECORD_TYPES, Claim, Quantity
 
 from .conftest import CURATED, valid_records
 

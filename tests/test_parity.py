@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from factset.models import RECORD_TYPES
-from factset.slowcheck import slow_validators
+from factset.records.models import RECORD_TYPES
+from factset.curation.reference_path import slow_validators
 
 VALIDATORS = slow_validators()
 EXAMPLES = 1000

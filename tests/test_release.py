@@ -2,9 +2,12 @@ import json
 
 import pytest
 
-from factset import release
-from factset.release import ReleaseError, build, load, verify
-from factset.validate import validate
+from factset.curation.validate import validate
+from factset.publish import build as release_build
+from factset.publish import release
+from factset.publish.build import build
+from factset.publish.release import ReleaseError, load, verify
+from factset.research.timeline import release_figures
 
 from .conftest import by_id, write_jsonl
 
@@ -20,7 +23,7 @@ def curated(tmp_path, records):
 
 
 def run_build(curated, out, version="1.0.0", **kw):
-    return build(curated, out, version, DATE, validate=lambda paths: validate(paths), **kw)
+    return build(curated, out, version, DATE, validate=lambda paths: validate(paths), figures=release_figures, **kw)
 
 
 def snapshot(folder):
@@ -102,9 +105,9 @@ def test_tampered_file_is_refused(tmp_path, curated):
 def test_changelog_entry_gives_the_date(tmp_path):
     log = tmp_path / "CHANGELOG.md"
     log.write_text("# Changelog\n\n## [0.2.0] - 2026-03-04\n### Added\n- things\n", encoding="utf-8")
-    assert release.changelog_date(log, "0.2.0") == "2026-03-04"
+    assert release_build.changelog_date(log, "0.2.0") == "2026-03-04"
     with pytest.raises(ReleaseError, match=r"no entry '## \[0.3.0\]"):
-        release.changelog_date(log, "0.3.0")
+        release_build.changelog_date(log, "0.3.0")
 
 
 def test_load_dataset_yields_the_jsonl_rows(tmp_path, curated):

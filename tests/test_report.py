@@ -9,7 +9,8 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from factset.cli import main  # noqa: E402
-from factset.report import MAIN_TOPIC, STANCE_CODES, matrix_figure, plot_x, render_html, stance_matrix, timeline_figure, timeline_points  # noqa: E402
+from factset.research.report import STANCE_CODES, matrix_figure, render_html, stance_matrix  # noqa: E402
+from factset.research.timeline import MAIN_TOPIC, plot_x, timeline_figure, timeline_points  # noqa: E402
 
 def test_timeline_points_are_the_numeric_claims_of_the_topic(latest):
     expected = sorted(

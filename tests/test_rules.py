@@ -2,8 +2,8 @@
 
 import pytest
 
-from factset.rules import expected_verdict
-from factset.validate import validate
+from factset.records.labels import expected_verdict
+from factset.curation.validate import validate
 
 from .conftest import REPO, by_id, write_jsonl
 
@@ -170,8 +170,8 @@ SINGLE_RECORD_MISTAKES = {
 @pytest.mark.parametrize("record_id, mistake", SINGLE_RECORD_MISTAKES.values(), ids=SINGLE_RECORD_MISTAKES)
 def test_the_block_prefilter_lets_every_single_record_rule_through(records, record_id, mistake):
     """needing_rules may skip a record only if record_findings would find nothing in it."""
-    from factset.rules import Block, SourceInfo, needing_rules, record_findings
-    from factset.seeds import SeedStore, default_seed_dir
+    from factset.curation.record_rules import Block, SourceInfo, needing_rules, record_findings
+    from factset.curation.seeds import SeedStore, default_seed_dir
 
     seeds = SeedStore(default_seed_dir())
     sources = {d["id"]: SourceInfo.of(d) for d in records if d["type"] == "source"}
@@ -267,8 +267,8 @@ def test_every_hostile_character_is_refused_on_both_paths(char, ascii_only):
     """Whichever way JSON spells the character (raw, \\r-style short escape, \\uXXXX), both paths refuse it."""
     import json
 
-    from factset.linecheck import LineChecker
-    from factset.slowcheck import check_slow
+    from factset.curation.fast_path import LineChecker
+    from factset.curation.reference_path import check_slow
 
     record = json.loads((REPO / "tests" / "bad_inputs" / "control_chars.jsonl").read_text(encoding="utf-8"))
     record["name"] = f"Test{char}Person"
@@ -286,7 +286,7 @@ def test_locations_survive_gaps_files_and_ranges(tmp_path, records, monkeypatch,
     given with --against, and a file split across workers."""
     import orjson
 
-    from factset import validate as validate_mod
+    from factset.curation import validate as validate_mod
 
     monkeypatch.setattr(validate_mod, "RANGE_BYTES", 300)  # a range of a line or two
     published = write_jsonl(tmp_path / "published.jsonl", [r for r in records if r["type"] == "source"])

@@ -4,9 +4,9 @@ import jsonschema
 import pytest
 from pydantic import create_model
 
-from factset import schema
+from factset.records import schema
 from factset.cli import main
-from factset.models import RECORD_TYPES, Entity
+from factset.records.models import RECORD_TYPES, Entity
 
 
 def test_committed_schema_matches_the_models():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from factset.release import versions
+from factset.publish.release import versions
 
 from .conftest import REPO
 

@@ -1,4 +1,4 @@
-"""Reporters: print a :class:`~factset.result.Result` as text or JSON."""
+"""Reporters: print a :class:`~factset.curation.result.Result` as text or JSON."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import unicodedata
 from functools import cached_property
 from pathlib import Path
 
-from .paths import bundled
+from ..paths import bundled
 
 class SeedError(Exception):
     pass

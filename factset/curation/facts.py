@@ -1,20 +1,16 @@
-"""Rules the schema cannot express: within a record, and across records.
+"""The rules across records, from a compact summary of each record.
 
-Rules read records as parsed JSON (dicts that have passed the schema, so
-their shape can be trusted), whichever path validated them. Rules of a single
-record run as it streams past (:func:`record_findings`). Rules across records
-need only a compact summary of each record, kept in :class:`Facts`: 64-bit
-hashes of ids in flat arrays, so memory grows by a few dozen bytes a record
-while the file streams; :meth:`Facts.resolve` checks them all at the end.
+Rules across records need only a compact summary of each record, kept in
+:class:`Facts`: 64-bit hashes of ids in flat arrays, so memory grows by a few
+dozen bytes a record while the files stream; :meth:`Facts.resolve` checks them
+all at the end (unique ids, references resolving, verdicts following from the
+evidence).
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import itertools
 import operator
-import re
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -24,248 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .seeds import SeedError, SeedStore
+from ..records.labels import DECISIVE, LABELS, STANCES
+from .record_rules import Block
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
-
-VerdictLabel = str
-LABELS = ("supported", "refuted", "conflicting_evidence", "not_enough_evidence")
-STANCES = ("supports", "refutes", "neutral")
-
-
-def period_end(value: dt.date, precision: str) -> dt.date:
-    """Last day of the period a date of this precision stands for."""
-    if precision == "day":
-        return value
-    if precision == "week":
-        return value + dt.timedelta(days=6)
-    if precision == "month":
-        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
-    return value.replace(month=12, day=31)
-
-
-def expected_verdict(stances: Iterable[str]) -> VerdictLabel:
-    """The verdict the stances of a claim's deciding evidence call for.
-
-    Deciding evidence is the *related* evidence from sources other than the
-    claim's own: the origin passage only shows that the claim was made, and
-    another passage of the same article is not independent of it.
-    """
-    seen = set(stances)
-    if "supports" in seen and "refutes" in seen:
-        return "conflicting_evidence"
-    if "supports" in seen:
-        return "supported"
-    if "refutes" in seen:
-        return "refuted"
-    return "not_enough_evidence"
-
-
-# Stances a verdict's cited evidence must include: the ones that decide the label.
-DECISIVE: dict[str, set[str]] = {
-    "supported": {"supports"},
-    "refuted": {"refutes"},
-    "conflicting_evidence": {"supports", "refutes"},
-    "not_enough_evidence": set(),
-}
-
-# ------------------------------------------------------------ single records
-
-# Characters no record text needs and an attacker can use: C0/C1 controls and the
-# bidirectional overrides/isolates that make text display differently from what it is.
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_HOSTILE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
-# Pre-filters on the raw JSON line: the escapes or literal characters that could decode to them.
-# The escapes are spelled once, for the text (reference path) and the bytes (fast path) alike.
-_ESCAPE = r"\\(?:u(?:00[01789][0-9a-fA-F]|20(?:2[a-eA-E]|6[6-9]))|[bfrt])"
-SUSPECT_LINE = re.compile(_ESCAPE + f"|[{_BIDI}\x7f-\x9f]")
-_ESCAPES = re.compile(_ESCAPE.encode())
-_C1 = re.compile(rb"\xc2[\x80-\x9f]")
-_BIDI_BYTES = re.compile(rb"\xe2(?:\x80[\xaa-\xae]|\x81[\xa6-\xa9])")
-
-
-def suspect_bytes(raw: bytes) -> bool:
-    """Whether a raw line may hold what :func:`check_text` refuses (cheap tests first)."""
-    return bool(
-        (b"\\" in raw and _ESCAPES.search(raw))
-        or (b"\xc2" in raw and _C1.search(raw))
-        or b"\x7f" in raw
-        or _BIDI_BYTES.search(raw)
-    )
-
-
-def check_text(data, at: str = "") -> Iterator[tuple[str, str]]:
-    """Control characters (other than newline) and bidi overrides anywhere in a record."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from check_text(value, f"{at}/{key}")
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from check_text(value, f"{at}/{i}")
-    elif isinstance(data, str):
-        found = _HOSTILE.search(data)
-        if found:
-            kind = "bidirectional control" if found.group() in _BIDI else "control"
-            yield at, f"{kind} character U+{ord(found.group()):04X} at position {found.start()} is not allowed in record text"
-
-
-def check_quantity(q: dict, at: str) -> Iterator[tuple[str, str]]:
-    value, low, high, qualifier = q.get("value"), q.get("low"), q.get("high"), q["qualifier"]
-    if value is None and low is None and high is None:
-        yield at, "a quantity needs a value or a bound (low/high)"
-    if low is not None and high is not None and low > high:
-        yield f"{at}/low", f"low ({low}) is greater than high ({high})"
-    if value is not None:
-        if low is not None and value < low:
-            yield f"{at}/value", f"value ({value}) is below low ({low})"
-        if high is not None and value > high:
-            yield f"{at}/value", f"value ({value}) is above high ({high})"
-    if qualifier == "between" and (low is None or high is None):
-        yield f"{at}/qualifier", "'between' needs both low and high"
-    if qualifier in ("exact", "about") and value is None:
-        yield f"{at}/qualifier", f"'{qualifier}' needs a value"
-    if qualifier in ("up_to", "as_many_as", "fewer_than", "nearly") and high is None:
-        yield f"{at}/high", f"'{qualifier}' needs high (the upper bound the text gives)"
-    if qualifier in ("at_least", "more_than") and low is None:
-        yield f"{at}/low", f"'{qualifier}' needs low (the lower bound the text gives)"
-
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """What the rules need of a source: its seed and the end of its publication period."""
-
-    id: str
-    seed_file: str
-    published: str | None  # ISO date as written
-    published_end: str | None  # ISO date: last day of the publication period
-
-    @classmethod
-    def of(cls, d: dict) -> SourceInfo:
-        pub = d.get("published")
-        end = period_end(dt.date.fromisoformat(pub["value"]), pub["precision"]).isoformat() if pub else None
-        return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end)
-
-
-def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -> list[tuple[str, str]]:
-    """Rules of one record: ``(pointer, message)`` for each finding.
-
-    Rules that need the record's source run only when the source is known
-    (``sources``); the caller defers the record otherwise.
-    """
-    out: list[tuple[str, str]] = []
-    if d["curation"]["review_status"] == "retracted" and not d["curation"].get("note"):
-        out.append(("/curation/note", "a retracted record needs a note saying why"))
-    kind = d["type"]
-    if kind == "claim":
-        quantities = d.get("quantities") or ()
-        if d["kind"] == "numeric_estimate" and not quantities:
-            out.append(("/quantities", "a numeric_estimate claim needs at least one quantity"))
-        for i, q in enumerate(quantities):
-            out.extend(check_quantity(q, f"/quantities/{i}"))
-        for i, rel in enumerate(d.get("relations") or ()):
-            if rel["target"] == d["id"]:
-                out.append((f"/relations/{i}/target", "a claim cannot relate to itself"))
-        source = sources.get(d["source_id"])
-        if source is not None and source.published_end is not None and d["claim_date"]["value"] > source.published_end:
-            out.append(("/claim_date/value",
-                        f"claim date {d['claim_date']['value']} is after the publication of {source.id} ({source.published})"))
-    elif kind == "evidence":
-        source = sources.get(d["source_id"])
-        if source is not None:
-            text = seeds.text_of(source.seed_file)
-            if text is None or text[d["start"]:d["end"]] != d["quote"] or d["end"] <= d["start"]:
-                out.extend(check_evidence_text(d, source, seeds))
-    elif kind == "source":
-        out.extend(check_source_seed(d, seeds))
-    return out
-
-
-@dataclass(frozen=True)
-class Block:
-    """Records of consecutive lines, grouped by type once for every check that works by type."""
-
-    records: list[dict]
-    types: list  # each record's "type" (as read: the schema may not have checked it yet)
-    evidence_at: list[int]  # indices of the evidence records
-    evidence: list[dict]
-    claims_at: list[int]
-    claims: list[dict]
-
-    @classmethod
-    def of(cls, records: list[dict], types: list) -> Block:
-        evidence_at = [i for i, kind in enumerate(types) if kind == "evidence"]
-        claims_at = [i for i, kind in enumerate(types) if kind == "claim"] if len(evidence_at) < len(records) else []
-        return cls(records, types, evidence_at, [records[i] for i in evidence_at],
-                   claims_at, [records[i] for i in claims_at])
-
-    def only_claims_and_evidence(self) -> bool:
-        return len(self.evidence) + len(self.claims) == len(self.records)
-
-
-def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, SourceInfo]) -> list[int]:
-    """Indices of the records of a valid block that :func:`record_findings` must see, in order.
-
-    The rest are records in which it would surely find nothing: not retracted;
-    evidence whose quote stands at its offsets in the seed text (``texts``: by
-    source id) of a known source; claims of a known source, dated within its
-    publication, with no quantity to check and no relation to themselves.
-    Proving that for a whole block in one comprehension a type costs far less
-    than a call per record. Whatever :func:`record_findings` checks must be let
-    through here (``tests/test_rules.py`` checks that on every rule).
-    """
-    needed = [i for i, d in zip(block.evidence_at, block.evidence)
-              if (text := texts.get(d["source_id"])) is None
-              # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
-              or d["end"] - d["start"] != len(d["quote"])
-              or not text.startswith(d["quote"], d["start"])
-              or d["curation"]["review_status"] == "retracted"]
-    needed += [i for i, d in zip(block.claims_at, block.claims)
-               if d.get("quantities") or d["kind"] == "numeric_estimate"
-               or (source := sources.get(d["source_id"])) is None
-               or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
-               or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])
-               or d["curation"]["review_status"] == "retracted"]
-    if not block.only_claims_and_evidence():  # sources and entities: always checked
-        needed += [i for i, kind in enumerate(block.types) if kind != "evidence" and kind != "claim"]
-    return sorted(needed)  # in file order: a new source is then known before the records after it are checked
-
-
-def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore) -> Iterator[tuple[str, str]]:
-    """The quote stands at its offsets in the seed of its source."""
-    try:
-        seed = seeds.get(source.seed_file)
-    except SeedError:
-        return  # reported once, on the source
-    start, end, quote = ev["start"], ev["end"], ev["quote"]
-    if end <= start:
-        yield "/end", f"end ({end}) must be greater than start ({start})"
-        return
-    if end > len(seed.text):
-        yield "/end", f"end ({end}) is past the end of {source.seed_file} ({len(seed.text)} characters)"
-        return
-    found = seed.text[start:end]
-    if found == quote:
-        return
-    try:
-        at, stop = seed.locate(quote)
-        hint = f"; the quote stands at start={at}, end={stop} (run 'factset offsets --write' to fix)"
-    except SeedError as exc:
-        hint = f"; {exc}"
-    yield "/quote", f"quote is not the text at [{start}:{end}] of {source.seed_file}, which reads {found[:60]!r}{hint}"
-
-
-def check_source_seed(src: dict, seeds: SeedStore) -> Iterator[tuple[str, str]]:
-    try:
-        seed = seeds.get(src["seed_file"])
-    except SeedError as exc:
-        yield "/seed_file", str(exc)
-        return
-    if seed.sha256 != src["sha256"]:
-        yield "/sha256", f"sha256 does not match {src['seed_file']} (the file hashes to {seed.sha256}); seeds are never edited"
-
-
-# ------------------------------------------------------------ across records
 
 _LABEL_CODE = {label: i for i, label in enumerate(LABELS)}
 _STANCE_CODE = {stance: i for i, stance in enumerate(STANCES)}

@@ -1,8 +1,8 @@
 """The checker: streams record files through the line checks and the rules.
 
-:func:`validate` fills a :class:`~factset.result.Result` and prints nothing.
+:func:`validate` fills a :class:`~factset.curation.result.Result` and prints nothing.
 Memory stays flat as files grow: each chunk of lines is checked and dropped,
-and only a compact summary of each record (:class:`~factset.rules.Facts`) is
+and only a compact summary of each record (:class:`~factset.curation.facts.Facts`) is
 kept for the rules across records, resolved once at the end. ``jobs > 1`` splits the
 files into byte ranges checked by forked worker processes; the result,
 errors included, is the same as with one job.
@@ -24,10 +24,11 @@ from pathlib import Path
 import jiter
 import numpy as np
 
-from .linecheck import BlockChecker, LineChecker
+from .fast_path import BlockChecker, LineChecker
 from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_chunks, line_range, too_long
 from .result import Error, Result
-from .rules import Facts, SourceInfo, needing_rules, record_findings
+from .facts import Facts
+from .record_rules import SourceInfo, needing_rules, record_findings
 from .seeds import SeedStore, default_seed_dir
 
 RANGE_BYTES = 8 << 20  # a byte range, a task: small enough to balance workers, large enough to amortise

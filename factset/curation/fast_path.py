@@ -1,7 +1,7 @@
 """Checking lines: strict JSON, then the JSON Schema, then the models.
 
 Two paths give the same verdict on every line. The *reference* path
-(:mod:`factset.slowcheck`) parses with a strict :mod:`json`, reports every
+(:mod:`factset.curation.reference_path`) parses with a strict :mod:`json`, reports every
 schema error with :mod:`jsonschema` and validates the Pydantic model. The
 *fast* path parses with ``jiter`` (duplicate keys and NaN refused natively)
 and asks the compiled ``jsonschema-rs`` validator only whether the record is
@@ -26,13 +26,14 @@ import jiter
 import jsonschema_rs
 import orjson
 
-from . import schema as schema_mod
+from ..records import schema as schema_mod
 from .result import Finding
-from .rules import Block, suspect_bytes
+from .hygiene import suspect_bytes
+from .record_rules import Block
 
 
 class BlockChecker:
-    """``check(chunk)``: the records of a chunk of lines, as a :class:`~factset.rules.Block`, if every
+    """``check(chunk)``: the records of a chunk of lines, as a :class:`~factset.curation.record_rules.Block`, if every
     line is surely valid, else None."""
 
     def __init__(self):
@@ -110,7 +111,7 @@ def _finite_quantities(claims: list[dict]) -> bool:
 @cache
 def fast_validators() -> dict[str, jsonschema_rs.Validator]:
     """A compiled validator per record type, of a JSON array of records of that type
-    (:func:`factset.schema.array_of`): one call checks a block's evidence, or one record."""
+    (:func:`factset.records.schema.array_of`): one call checks a block's evidence, or one record."""
     return {name: jsonschema_rs.Draft202012Validator(schema_mod.array_of(name), validate_formats=True)
             for name in schema_mod.RECORD_NAMES}
 
@@ -127,7 +128,7 @@ class LineChecker:
             data = self._fast(raw)
             if data is not None:
                 return data, [], data
-        from .slowcheck import check_slow  # Pydantic and jsonschema load only when needed
+        from .reference_path import check_slow  # Pydantic and jsonschema load only when needed
 
         return check_slow(raw, first_line)
 

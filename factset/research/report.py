@@ -9,55 +9,16 @@ than pixels. Needs matplotlib (the ``report`` extra).
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
-import io
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from .release import Release
-from .rules import period_end
+from ..publish.release import Release
+from .timeline import MAIN_TOPIC, pyplot, png_bytes, timeline_points, timeline_png
 
-MAIN_TOPIC = "nk-troops-in-russia-count"
 STANCE_CODES = {"none": 0, "neutral": 1, "supports": 2, "refutes": 3, "mixed": 4, "origin": 5}
 STANCE_COLOURS = ["#ffffff", "#c9c9c9", "#4c9a2a", "#c0392b", "#8e44ad", "#1f4e79"]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
-
-
-@dataclass(frozen=True)
-class Point:
-    claim_id: str
-    source_id: str
-    claimant: str
-    group: str  # what the colour stands for: the claimant's country, or the outlet
-    date: dt.date  # as-of date of the figure, else the claim date
-    date_end: dt.date  # last day of the period the date stands for (its precision)
-    value: float
-    low: float | None
-    high: float | None
-    qualifier: str
-    text: str
-
-
-def timeline_points(release: Release, topic: str = MAIN_TOPIC) -> list[Point]:
-    """Every quantity of every numeric claim of ``topic``, in date order."""
-    entities = {e.id: e for e in release.entities}
-    points = []
-    for claim in release.claims:
-        if claim.topic != topic or claim.kind != "numeric_estimate":
-            continue
-        who = entities[claim.claimant_id]
-        for q in claim.quantities:
-            when = q.as_of or claim.claim_date
-            value = q.value if q.value is not None else (q.low if q.high is None else q.high if q.low is None else (q.low + q.high) / 2)
-            points.append(Point(
-                claim.id, claim.source_id, who.name, who.country or f"unattributed ({who.kind.replace('_', ' ')})",
-                when.value, period_end(when.value, when.precision), float(value),
-                None if q.low is None else float(q.low), None if q.high is None else float(q.high), q.qualifier, q.text,
-            ))
-    return sorted(points, key=lambda p: (p.date, p.value, p.claim_id))
 
 
 def stance_matrix(release: Release) -> tuple[list[str], list[str], list[list[int]]]:
@@ -82,63 +43,8 @@ def stance_matrix(release: Release) -> tuple[list[str], list[str], list[list[int
 # ------------------------------------------------------------------ figures
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"svg.hashsalt": "factset", "font.size": 9})
-    return plt
-
-
-DODGE_DAYS = 0.4  # sources side by side, so that equal estimates on one date stay visible
-
-
-def plot_x(point: Point, sources: list[str]) -> float:
-    """Where a point is drawn: its date (in matplotlib's day numbers), nudged by source."""
-    import matplotlib.dates as mdates
-
-    offset = (sources.index(point.source_id) - (len(sources) - 1) / 2) * DODGE_DAYS
-    return float(mdates.date2num(point.date)) + offset
-
-
-def timeline_figure(points: list[Point], topic: str = MAIN_TOPIC):
-    plt = _pyplot()
-    import matplotlib.dates as mdates
-
-    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=100)
-    groups = sorted({p.group for p in points})
-    sources = sorted({p.source_id for p in points})
-    colours = {g: plt.get_cmap("tab10")(i % 10) for i, g in enumerate(groups)}
-    for p in points:
-        x = plot_x(p, sources)
-        xerr = [[0], [mdates.date2num(p.date_end) - mdates.date2num(p.date)]]
-        yerr = [[p.value - p.low if p.low is not None else 0], [p.high - p.value if p.high is not None else 0]]
-        ax.errorbar([x], [p.value], xerr=xerr, yerr=yerr, fmt="none", ecolor=colours[p.group], alpha=0.5, capsize=3, lw=1)
-    for i, source in enumerate(sources):
-        mine = [p for p in points if p.source_id == source]
-        ax.scatter([plot_x(p, sources) for p in mine], [p.value for p in mine],
-                   c=[colours[p.group] for p in mine], marker=MARKERS[i % len(MARKERS)], s=46,
-                   edgecolors="black", linewidths=0.5, zorder=3, label=source, gid=f"points-{source}")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
-    ax.set_xlabel("as-of date of the figure (bar: date precision)")
-    ax.set_ylabel("value (bars: low/high bounds the text gives)")
-    ax.set_title(f"Estimates of '{topic}' by date, claimant's country and source")
-    ax.grid(alpha=0.3)
-    if points:
-        colour_handles = [plt.Line2D([], [], marker="o", ls="", color=colours[g], label=g) for g in groups]
-        ax.add_artist(ax.legend(handles=colour_handles, title="claimant", loc="upper left", fontsize=8))
-        ax.legend(title="source (marker)", loc="lower right", fontsize=8)
-    else:
-        ax.text(0.5, 0.5, "no numeric estimates for this topic", transform=ax.transAxes, ha="center")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig
-
-
 def matrix_figure(sources: list[str], claims: list[str], codes: list[list[int]]):
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.colors import ListedColormap
 
     fig, ax = plt.subplots(figsize=(12, 2.6), dpi=100)
@@ -154,20 +60,6 @@ def matrix_figure(sources: list[str], claims: list[str], codes: list[list[int]])
     fig.tight_layout()
     return fig
 
-
-def png_bytes(fig) -> bytes:
-    """PNG without a timestamp or version stamp, so the same figure gives the same bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    _pyplot().close(fig)
-    return buffer.getvalue()
-
-
-def timeline_png(release: Release, topic: str = MAIN_TOPIC) -> bytes:
-    return png_bytes(timeline_figure(timeline_points(release, topic), topic))
-
-
-# ------------------------------------------------------------------ HTML
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

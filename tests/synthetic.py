@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .release import load
+from factset.publish.release import load
 
 _ID = re.compile(r"\b(clm|evd)-(\d{3})-")
 

@@ -11,10 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .paths import bundled
+from ..paths import bundled
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-# The record types, as in factset.models.RECORD_TYPES (a test keeps the two equal);
+# The record types, as in factset.records.models.RECORD_TYPES (a test keeps the two equal);
 # spelled out here so that reading the schema does not import Pydantic.
 RECORD_NAMES = ("source", "entity", "claim", "evidence")
 SCHEMA_ID_BASE = "https://factset.invalid/schema/"

@@ -1,7 +1,7 @@
 """The reference path for one line: strict JSON, every JSON Schema error, the Pydantic model.
 
 Slow (``jsonschema`` is pure Python), exact and verbose: it writes the messages
-for every line the fast path in :mod:`factset.linecheck` does not accept, and
+for every line the fast path in :mod:`factset.curation.fast_path` does not accept, and
 checks every line with ``factset validate --slow``.
 """
 
@@ -15,11 +15,11 @@ import jsonschema
 from jsonschema.exceptions import best_match
 from pydantic import ValidationError
 
-from . import schema as schema_mod
+from ..records import schema as schema_mod
 from .loader import parse_line
-from .models import RECORD_TYPES
+from ..records.models import RECORD_TYPES
 from .result import Finding, pointer
-from .rules import SUSPECT_LINE, check_text
+from .hygiene import SUSPECT_LINE, check_text
 
 def _ecma_pattern(validator, pattern, instance, schema):
     """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string.

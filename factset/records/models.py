@@ -4,7 +4,7 @@ The models describe the *shape* of a record and nothing else, so that the JSON
 Schema generated from them accepts exactly the records they accept. Every rule
 that needs more than one field or more than one record (bounds in order, dates
 plausible, references resolving, quotes at their offsets, verdicts matching the
-evidence) lives in :mod:`factset.rules`, where it can name the field it blames.
+evidence) lives in :mod:`factset.curation.record_rules` and :mod:`factset.curation.facts`, where it can name the field it blames.
 
 All models are strict (no ``"12"`` -> ``12`` coercion) and forbid unknown keys.
 """

@@ -1,0 +1,174 @@
+"""Rules of one record that the schema cannot express.
+
+Rules read records as parsed JSON (dicts that have passed the schema, so
+their shape can be trusted), whichever path validated them, and run as each
+record streams past (:func:`record_findings`); a chunk of valid records is
+first proved free of findings in bulk (:func:`needing_rules`). The rules across
+records are in :mod:`factset.curation.facts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..records.dates import period_end
+from .seeds import SeedError, SeedStore
+
+
+def check_quantity(q: dict, at: str) -> Iterator[tuple[str, str]]:
+    value, low, high, qualifier = q.get("value"), q.get("low"), q.get("high"), q["qualifier"]
+    if value is None and low is None and high is None:
+        yield at, "a quantity needs a value or a bound (low/high)"
+    if low is not None and high is not None and low > high:
+        yield f"{at}/low", f"low ({low}) is greater than high ({high})"
+    if value is not None:
+        if low is not None and value < low:
+            yield f"{at}/value", f"value ({value}) is below low ({low})"
+        if high is not None and value > high:
+            yield f"{at}/value", f"value ({value}) is above high ({high})"
+    if qualifier == "between" and (low is None or high is None):
+        yield f"{at}/qualifier", "'between' needs both low and high"
+    if qualifier in ("exact", "about") and value is None:
+        yield f"{at}/qualifier", f"'{qualifier}' needs a value"
+    if qualifier in ("up_to", "as_many_as", "fewer_than", "nearly") and high is None:
+        yield f"{at}/high", f"'{qualifier}' needs high (the upper bound the text gives)"
+    if qualifier in ("at_least", "more_than") and low is None:
+        yield f"{at}/low", f"'{qualifier}' needs low (the lower bound the text gives)"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the rules need of a source: its seed and the end of its publication period."""
+
+    id: str
+    seed_file: str
+    published: str | None  # ISO date as written
+    published_end: str | None  # ISO date: last day of the publication period
+
+    @classmethod
+    def of(cls, d: dict) -> SourceInfo:
+        pub = d.get("published")
+        end = period_end(dt.date.fromisoformat(pub["value"]), pub["precision"]).isoformat() if pub else None
+        return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end)
+
+
+def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -> list[tuple[str, str]]:
+    """Rules of one record: ``(pointer, message)`` for each finding.
+
+    Rules that need the record's source run only when the source is known
+    (``sources``); the caller defers the record otherwise.
+    """
+    out: list[tuple[str, str]] = []
+    if d["curation"]["review_status"] == "retracted" and not d["curation"].get("note"):
+        out.append(("/curation/note", "a retracted record needs a note saying why"))
+    kind = d["type"]
+    if kind == "claim":
+        quantities = d.get("quantities") or ()
+        if d["kind"] == "numeric_estimate" and not quantities:
+            out.append(("/quantities", "a numeric_estimate claim needs at least one quantity"))
+        for i, q in enumerate(quantities):
+            out.extend(check_quantity(q, f"/quantities/{i}"))
+        for i, rel in enumerate(d.get("relations") or ()):
+            if rel["target"] == d["id"]:
+                out.append((f"/relations/{i}/target", "a claim cannot relate to itself"))
+        source = sources.get(d["source_id"])
+        if source is not None and source.published_end is not None and d["claim_date"]["value"] > source.published_end:
+            out.append(("/claim_date/value",
+                        f"claim date {d['claim_date']['value']} is after the publication of {source.id} ({source.published})"))
+    elif kind == "evidence":
+        source = sources.get(d["source_id"])
+        if source is not None:
+            text = seeds.text_of(source.seed_file)
+            if text is None or text[d["start"]:d["end"]] != d["quote"] or d["end"] <= d["start"]:
+                out.extend(check_evidence_text(d, source, seeds))
+    elif kind == "source":
+        out.extend(check_source_seed(d, seeds))
+    return out
+
+
+@dataclass(frozen=True)
+class Block:
+    """Records of consecutive lines, grouped by type once for every check that works by type."""
+
+    records: list[dict]
+    types: list  # each record's "type" (as read: the schema may not have checked it yet)
+    evidence_at: list[int]  # indices of the evidence records
+    evidence: list[dict]
+    claims_at: list[int]
+    claims: list[dict]
+
+    @classmethod
+    def of(cls, records: list[dict], types: list) -> Block:
+        evidence_at = [i for i, kind in enumerate(types) if kind == "evidence"]
+        claims_at = [i for i, kind in enumerate(types) if kind == "claim"] if len(evidence_at) < len(records) else []
+        return cls(records, types, evidence_at, [records[i] for i in evidence_at],
+                   claims_at, [records[i] for i in claims_at])
+
+    def only_claims_and_evidence(self) -> bool:
+        return len(self.evidence) + len(self.claims) == len(self.records)
+
+
+def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, SourceInfo]) -> list[int]:
+    """Indices of the records of a valid block that :func:`record_findings` must see, in order.
+
+    The rest are records in which it would surely find nothing: not retracted;
+    evidence whose quote stands at its offsets in the seed text (``texts``: by
+    source id) of a known source; claims of a known source, dated within its
+    publication, with no quantity to check and no relation to themselves.
+    Proving that for a whole block in one comprehension a type costs far less
+    than a call per record. Whatever :func:`record_findings` checks must be let
+    through here (``tests/test_rules.py`` checks that on every rule).
+    """
+    needed = [i for i, d in zip(block.evidence_at, block.evidence)
+              if (text := texts.get(d["source_id"])) is None
+              # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
+              or d["end"] - d["start"] != len(d["quote"])
+              or not text.startswith(d["quote"], d["start"])
+              or d["curation"]["review_status"] == "retracted"]
+    needed += [i for i, d in zip(block.claims_at, block.claims)
+               if d.get("quantities") or d["kind"] == "numeric_estimate"
+               or (source := sources.get(d["source_id"])) is None
+               or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
+               or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])
+               or d["curation"]["review_status"] == "retracted"]
+    if not block.only_claims_and_evidence():  # sources and entities: always checked
+        needed += [i for i, kind in enumerate(block.types) if kind != "evidence" and kind != "claim"]
+    return sorted(needed)  # in file order: a new source is then known before the records after it are checked
+
+
+def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore) -> Iterator[tuple[str, str]]:
+    """The quote stands at its offsets in the seed of its source."""
+    try:
+        seed = seeds.get(source.seed_file)
+    except SeedError:
+        return  # reported once, on the source
+    start, end, quote = ev["start"], ev["end"], ev["quote"]
+    if end <= start:
+        yield "/end", f"end ({end}) must be greater than start ({start})"
+        return
+    if end > len(seed.text):
+        yield "/end", f"end ({end}) is past the end of {source.seed_file} ({len(seed.text)} characters)"
+        return
+    found = seed.text[start:end]
+    if found == quote:
+        return
+    try:
+        at, stop = seed.locate(quote)
+        hint = f"; the quote stands at start={at}, end={stop} (run 'factset offsets --write' to fix)"
+    except SeedError as exc:
+        hint = f"; {exc}"
+    yield "/quote", f"quote is not the text at [{start}:{end}] of {source.seed_file}, which reads {found[:60]!r}{hint}"
+
+
+def check_source_seed(src: dict, seeds: SeedStore) -> Iterator[tuple[str, str]]:
+    try:
+        seed = seeds.get(src["seed_file"])
+    except SeedError as exc:
+        yield "/seed_file", str(exc)
+        return
+    if seed.sha256 != src["sha256"]:
+        yield "/sha256", f"sha256 does not match {src['seed_file']} (the file hashes to {seed.sha256}); seeds are never edited"
+
+

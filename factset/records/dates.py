@@ -1,0 +1,18 @@
+"""Dates of a given precision: a value is the first day of its period."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+
+def period_end(value: dt.date, precision: str) -> dt.date:
+    """Last day of the period a date of this precision stands for."""
+    if precision == "day":
+        return value
+    if precision == "week":
+        return value + dt.timedelta(days=6)
+    if precision == "month":
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    return value.replace(month=12, day=31)
+
