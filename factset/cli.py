@@ -16,6 +16,7 @@ from .curation.seeds import SeedStore, default_seed_dir
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PUSH_FAILED = 0, 1, 2, 3
 CURATED_DIR = Path("data/curated")
+PREVIEW_DIR = Path("build/preview")  # where 'factset build' writes a version not released yet (git-ignored)
 
 
 class UsageError(Exception):
@@ -86,20 +87,30 @@ def cmd_locate(args) -> int:
 
 def cmd_build(args) -> int:
     from .curation.validate import validate
-    from .publish.build import build, changelog_date, read_version
+    import shutil
+
+    from .publish.build import build, read_version, release_date
     from .publish.release import ReleaseError
     from .research.timeline import release_figures
 
     try:
         version = read_version(args.data)
-        date = changelog_date(args.changelog, version)
+        date = release_date(args.changelog, version)
+        out = args.data / "releases"
+        if date is None:  # not released yet: a preview, rebuilt each time, outside the releases
+            out, date = PREVIEW_DIR, "unreleased"
+            shutil.rmtree(out / version, ignore_errors=True)
         print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
-        outcome = build(args.data / "curated", args.data / "releases", version, date,
+        outcome = build(args.data / "curated", out, version, date,
                         validate=lambda paths: validate(paths, seed_dir=args.seeds), figures=release_figures)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
     counts = ", ".join(f"{n} {name}" for name, n in outcome.counts.items())
+    if out == PREVIEW_DIR:
+        print(f"built a preview of release {outcome.version} at {outcome.path} ({counts}); it is released once "
+              f"{args.changelog} has an entry '## [{version}] - YYYY-MM-DD'")
+        return EXIT_OK
     verb = "built" if outcome.status == "built" else "already built, identical:"
     print(f"{verb} release {outcome.version} at {outcome.path} ({counts})")
     return EXIT_OK

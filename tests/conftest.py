@@ -25,6 +25,7 @@ def _source(source_id: str) -> dict:
     for line in (CURATED / "sources.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         if record["id"] == source_id:
+            record.pop("narrator_id", None)  # the fixture holds no outlet entities
             return record
     raise KeyError(source_id)
 
@@ -36,7 +37,8 @@ def _offsets(seed: str, quote: str) -> tuple[int, int]:
 
 
 def valid_records() -> list[dict]:
-    """Source 000 and 004, Kirby, one claim with an origin and a related passage."""
+    """Source 000 and 004, Kirby, one claim with its origin and a passage of src-004 that attests it
+    (Kirby's own words reported again: not independent, so the verdict is not_enough_evidence)."""
     s0, e0 = _offsets("000_eb25a17c97a16560.txt", KIRBY_QUOTE)
     s4, e4 = _offsets("004_1457dd9868dddab3.txt", KIRBY_004)
     return [
@@ -55,18 +57,21 @@ def valid_records() -> list[dict]:
             "kind": "statement", "topic": "nk-troops-combat-entry",
             "quantities": [{"value": 3000, "high": 3000, "qualifier": "as_many_as", "unit": "troops",
                             "counted": "North Korean troops in Russia", "text": "3,000"}],
-            "verdict": {"label": "supported", "justification": "src-004 reports the same remark (evd-000-001-02).",
+            "checkworthiness": "checkworthy_factual",
+            "attestation": {"label": "attested", "evidence_ids": ["evd-000-001-02"]},
+            "verdict": {"label": "not_enough_evidence",
+                        "justification": "src-004 reports the same remark by Kirby (evd-000-001-02): it attests the statement, no independent source corroborates it.",
                         "evidence_ids": ["evd-000-001-02"]},
             "curation": CURATION,
         },
         {
             "type": "evidence", "id": "evd-000-001-01", "claim_id": "clm-000-001", "source_id": "src-000",
-            "quote": KIRBY_QUOTE, "start": s0, "end": e0, "role": "origin", "stance": "supports",
+            "quote": KIRBY_QUOTE, "start": s0, "end": e0, "role": "origin", "stance": "attests",
             "speaker_id": "ent-john-kirby", "curation": CURATION,
         },
         {
             "type": "evidence", "id": "evd-000-001-02", "claim_id": "clm-000-001", "source_id": "src-004",
-            "quote": KIRBY_004, "start": s4, "end": e4, "role": "related", "stance": "supports",
+            "quote": KIRBY_004, "start": s4, "end": e4, "role": "related", "stance": "attests",
             "speaker_id": "ent-john-kirby", "curation": CURATION,
         },
     ]
@@ -96,3 +101,17 @@ def latest():
     if not release.versions(RELEASES):
         pytest.skip("no release committed yet")
     return release.load(directory=RELEASES)
+
+
+@pytest.fixture(scope="session")
+def fresh_release(tmp_path_factory):
+    """A release built now, by this code, from data/curated: what the next release will be."""
+    from factset.curation.validate import validate
+    from factset.publish.build import build
+    from factset.research.timeline import release_figures
+
+    out = tmp_path_factory.mktemp("releases")
+    outcome = build(CURATED, out, "99.0.0", "2026-01-01", validate=lambda paths: validate(paths), figures=release_figures)
+    from factset.publish import release
+
+    return release.load(directory=out)

@@ -10,26 +10,31 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from factset.publish.release import load
+from factset.curation.loader import expand
+from factset.publish.build import read_models
 
-_ID = re.compile(r"\b(clm|evd)-(\d{3})-")
+CURATED = Path(__file__).resolve().parent.parent / "data" / "curated"
+_ID = re.compile(r"\b(clm|evd)-(\d{3})-(\d{3})")
 
 
 def _renumber(text: str, copy: int) -> str:
-    """Give the claim and evidence ids of one copy a distinct source-number part."""
-    return _ID.sub(lambda m: f"{m.group(1)}-{copy:06d}{m.group(2)}-", text)
+    """Give the claim and evidence ids of one copy a distinct running number (the seed part stays)."""
+    return _ID.sub(lambda m: f"{m.group(1)}-{m.group(2)}-{copy:06d}{m.group(3)}", text)
 
 
-def realistic_lines(n: int, version: str | None = None) -> Iterator[str]:
-    """``n`` JSONL lines: the release's sources and entities, then copies of its
-    claims, each followed by its evidence, under fresh ids; filler entities
-    round the count off, so that no reference is cut from its target."""
-    release = load(version)
-    head = [r.model_dump_json() for r in (*release.sources, *release.entities)]
+def realistic_lines(n: int) -> Iterator[str]:
+    """``n`` JSONL lines: the curated sources and entities, then copies of the curated
+    claims, each followed by its evidence, under fresh ids, written as a release writes
+    them; filler entities round the count off, so that no reference is cut from its target."""
+    records = read_models(expand([CURATED]))
+    by_type: dict[str, list] = {}
+    for record in sorted(records, key=lambda r: r.id):
+        by_type.setdefault(record.type, []).append(record)
+    head = [r.model_dump_json() for r in (*by_type["source"], *by_type["entity"])]
     evidence: dict[str, list[str]] = {}
-    for ev in release.evidence:
+    for ev in by_type["evidence"]:
         evidence.setdefault(ev.claim_id, []).append(ev.model_dump_json())
-    groups = [[claim.model_dump_json(), *evidence.get(claim.id, [])] for claim in release.claims]
+    groups = [[claim.model_dump_json(), *evidence.get(claim.id, [])] for claim in by_type["claim"]]
     yield from head[:n]
     made, copy, size = len(head), 0, sum(len(g) for g in groups)
     while made + size <= n:  # whole copies only: relations point across the copy's claims
@@ -38,7 +43,7 @@ def realistic_lines(n: int, version: str | None = None) -> Iterator[str]:
                 yield _renumber(line, copy)
         made += size
         copy += 1
-    filler = json.loads(release.entities[0].model_dump_json())
+    filler = json.loads(by_type["entity"][0].model_dump_json())
     for k in range(n - made):
         yield json.dumps({**filler, "id": f"ent-filler-{k}", "aliases": []}, ensure_ascii=False)
 

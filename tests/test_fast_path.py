@@ -17,7 +17,7 @@ def report(result) -> str:
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory, latest):
+def mixed(tmp_path_factory):
     path = tmp_path_factory.mktemp("mixed") / "mixed.jsonl"
     path.write_bytes(b"\n".join(mixed_lines(3000, error_rate=0.25, seed=7)) + b"\n")
     return path
@@ -56,7 +56,7 @@ def test_rules_across_records_give_the_same_report_a_slice_at_a_time(mixed, tmp_
     assert report(validate([path], jobs=jobs)) == report(whole)
 
 
-def test_clean_synthetic_file_is_valid(tmp_path, latest):
+def test_clean_synthetic_file_is_valid(tmp_path):
     path = tmp_path / "clean.jsonl"
     path.write_text("".join(line + "\n" for line in realistic_lines(2500)), encoding="utf-8")
     result = validate([path], jobs=2)
@@ -65,7 +65,7 @@ def test_clean_synthetic_file_is_valid(tmp_path, latest):
 
 
 @pytest.fixture(scope="module", params=["orjson", "json.dumps"])
-def mostly_valid(request, tmp_path_factory, latest):
+def mostly_valid(request, tmp_path_factory):
     """Few mistakes: most chunks pass the block checker whole, a few go line by line; in the
     compact layout orjson writes (one parse a chunk) and in json.dumps's (jiter on each line)."""
     import json
@@ -104,7 +104,7 @@ def test_block_path_agrees_with_the_reference_path(mostly_valid, monkeypatch):
     assert report(fast) == report(slow)
 
 
-def test_block_and_line_facts_are_the_same(latest, tmp_path):
+def test_block_and_line_facts_are_the_same(tmp_path):
     """add_block on a chunk gives exactly the columns of add on each of its records."""
     import json
 
@@ -124,7 +124,7 @@ def test_block_and_line_facts_are_the_same(latest, tmp_path):
     assert one == block
 
 
-def test_lines_whose_boundaries_differ_from_their_records_are_read_one_by_one(latest):
+def test_lines_whose_boundaries_differ_from_their_records_are_read_one_by_one():
     """Three valid records, written as orjson writes them, cut into lines elsewhere than
     between records: joined, the lines parse to the three records; alone, none of them does."""
     import orjson
@@ -139,7 +139,7 @@ def test_lines_whose_boundaries_differ_from_their_records_are_read_one_by_one(la
     assert checker.check(b"\n".join([one[:cut], one[cut + 1:], two + b"," + three])) is None
 
 
-def test_any_json_layout_gives_the_same_report(latest, tmp_path):
+def test_any_json_layout_gives_the_same_report(tmp_path):
     """Records laid out otherwise than orjson writes them (spaces, escaped non-ASCII) take the
     line-by-line path and are judged the same."""
     import json
@@ -163,7 +163,7 @@ def test_any_json_layout_gives_the_same_report(latest, tmp_path):
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_records_before_their_source_are_still_checked(latest, tmp_path, monkeypatch, jobs):
+def test_records_before_their_source_are_still_checked(tmp_path, monkeypatch, jobs):
     """Sources at the end of the file: their records are checked once every source is known."""
     import json
 
@@ -214,7 +214,7 @@ def test_array_schema_of_each_type_judges_each_record_by_its_own_schema(mixed):
 
 @pytest.mark.parametrize("layout", ["orjson", "json.dumps"])
 @pytest.mark.parametrize("mistake", ["none", "offset 5.0", "quantity 1e999", "duplicate key", "control character"])
-def test_block_checker_leaves_what_the_schema_misses_to_the_line_path(latest, layout, mistake):
+def test_block_checker_leaves_what_the_schema_misses_to_the_line_path(layout, mistake):
     """Lines the compiled schema would pass but the strict reading refuses: the block checker
     must not vouch for a chunk holding one, in either layout."""
     import json

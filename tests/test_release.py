@@ -95,7 +95,7 @@ def test_load_verifies_and_returns_models(tmp_path, curated):
 def test_tampered_file_is_refused(tmp_path, curated):
     path = run_build(curated, tmp_path / "releases").path
     claims = path / "claims.jsonl"
-    claims.write_text(claims.read_text(encoding="utf-8").replace("supported", "refuted"), encoding="utf-8")
+    claims.write_text(claims.read_text(encoding="utf-8").replace("not_enough_evidence", "supported"), encoding="utf-8")
     with pytest.raises(ReleaseError, match=r"claims.jsonl does not match its sha256"):
         verify(path)
     with pytest.raises(ReleaseError, match=r"claims.jsonl does not match"):

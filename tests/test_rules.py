@@ -22,6 +22,27 @@ def only(errors):
     return errors[0]
 
 
+def independent_support(records):
+    """Make the related passage of src-004 independent support: spoken by someone on another
+    side than the claimant, supporting; the claim is then 'supported' and no longer attested."""
+    records.append({"type": "entity", "id": "ent-analyst", "name": "An analyst", "kind": "person",
+                    "curation": {"curated_by": "tests", "review_status": "draft"}})
+    by_id(records, "evd-000-001-02").update(speaker_id="ent-analyst", stance="supports")
+    claim = by_id(records, "clm-000-001")
+    claim["attestation"] = {"label": "not_attested", "evidence_ids": []}
+    claim["verdict"]["label"] = "supported"
+    assert run_in(records) == []
+    return records
+
+
+def run_in(records):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        return run(Path(folder), records)
+
+
 def test_duplicate_id(tmp_path, records):
     records.append(dict(by_id(records, "ent-john-kirby"), name="Another"))
     line, rid, at, stage, msg = only(run(tmp_path, records))
@@ -87,6 +108,7 @@ def test_missing_seed_file(tmp_path, records):
 
 
 def test_verdict_must_follow_stances(tmp_path, records):
+    independent_support(records)
     by_id(records, "clm-000-001")["verdict"]["label"] = "refuted"
     _, rid, at, _, msg = only(run(tmp_path, records))
     assert (rid, at) == ("clm-000-001", "/verdict/label")
@@ -223,6 +245,7 @@ def test_expected_verdict(stances, label):
 
 
 def test_verdict_must_cite_the_deciding_evidence(tmp_path, records):
+    independent_support(records)
     by_id(records, "clm-000-001")["verdict"]["evidence_ids"] = ["evd-000-001-01"]  # the origin only
     _, _, at, _, msg = only(run(tmp_path, records))
     assert at == "/verdict/evidence_ids" and "none cited with stance supports" in msg
@@ -246,6 +269,7 @@ def test_control_and_bidi_characters_are_refused(tmp_path, records):
 
 
 def test_same_article_passages_do_not_decide_a_verdict(tmp_path, records):
+    independent_support(records)
     ev = by_id(records, "evd-000-001-02")
     text = (REPO / "seeds" / "000_eb25a17c97a16560.txt").read_text(encoding="utf-8")
     quote = "For the time being, we will continue to monitor the situation closely."

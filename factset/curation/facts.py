@@ -3,12 +3,14 @@
 Rules across records need only a compact summary of each record, kept in
 :class:`Facts`: 64-bit hashes of ids in flat arrays, so memory grows by a few
 dozen bytes a record while the files stream; :meth:`Facts.resolve` checks them
-all at the end (unique ids, references resolving, verdicts following from the
-evidence).
+all at the end: ids unique, references resolving, the stances of the claimant's
+own words, attestation and verdicts following from the evidence, symmetric
+relations symmetric and updates pointing back in time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import operator
 import sys
@@ -20,18 +22,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..records.labels import DECISIVE, LABELS, STANCES
+from ..records.dates import period_end
+from ..records.labels import DECISIVE, LABELS, RELATION_KINDS, STANCES, SYMMETRIC_RELATIONS, TIME_ORDERED_RELATIONS
 from .record_rules import Block
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 _LABEL_CODE = {label: i for i, label in enumerate(LABELS)}
+_NO_VERDICT = -1  # the label code of a claim without a verdict (non_factual)
 _STANCE_CODE = {stance: i for i, stance in enumerate(STANCES)}
-_RELATED = 4  # bit set in an evidence's packed role/stance
-# References kept in the generic table, by code: (pointer template, kind of record named in messages).
-_CHAIN, _RELATION = 1, 2
-_GENERIC = {_CHAIN: ("/attribution/chain/{}/entity_id", "entity"), _RELATION: ("/relations/{}/target", "claim")}
+_SUPPORTS, _REFUTES, _ATTESTS = _STANCE_CODE["supports"], _STANCE_CODE["refutes"], _STANCE_CODE["attests"]
+_RELATED = 4  # bit set in an evidence's packed role/stance (stance codes fit in the two bits below)
+# References kept in the generic table, by kind: (pointer template, kind of record named in messages).
+_CHAIN, _SPEAKS_FOR, _NARRATOR = 1, 2, 3
+_RELATION = 8  # + the index of the relation's kind in RELATION_KINDS
+_RELATION_CODE = {kind: _RELATION + i for i, kind in enumerate(RELATION_KINDS)}
+_GENERIC = {
+    _CHAIN: ("/attribution/chain/{}/entity_id", "entity"),
+    _SPEAKS_FOR: ("/speaks_for", "entity"),
+    _NARRATOR: ("/narrator_id", "entity"),
+    **{code: ("/relations/{}/target", "claim") for code in _RELATION_CODE.values()},
+}
 _NONE = 0  # the hash stored for an absent optional reference
 _first = operator.itemgetter(0)
 # An evidence's packed role/stance, by (stance, role).
@@ -74,6 +86,22 @@ def _column(typecode: str):
     return field(default_factory=lambda: array(typecode))
 
 
+def _days(date: dict) -> tuple[int, int]:
+    """First and last day (ordinals) of the period a dated value stands for."""
+    try:
+        first = dt.date.fromisoformat(date["value"])
+        return first.toordinal(), period_end(first, date["precision"]).toordinal()
+    except (ValueError, OverflowError):  # a date the schema let through and Python cannot hold: refused elsewhere
+        return 0, 0
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """One 64-bit key for each (claim, target, kind), different from (target, claim, kind)'s."""
+    with np.errstate(over="ignore"):
+        return (a.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + b.view(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+                + kinds.astype(np.uint64)).view(np.int64)
+
+
 @dataclass
 class Facts:
     """Compact summary of the records seen, for the rules across records.
@@ -81,20 +109,27 @@ class Facts:
     Every record is one *row* of the id table (a 64-bit hash of its id);
     where it stands is kept once per *run* of rows on consecutive lines of one
     file (a whole clean file is one run); claims, evidence and references keep
-    row numbers and hashes only, about 45 bytes a record. Rows are in file
-    order, files of published records (``--against``) first.
+    row numbers, hashes and small codes only, about 60 bytes a record. Rows are
+    in file order, files of published records (``--against``) first. Sources
+    and entities are few: what the rules need of them beyond their ids (who
+    speaks for whom, who narrates a source) is kept in small dicts.
     """
 
     ids: array = _column("q")
     run_starts: array = _column("I")  # the first row of each run
-    run_files: array = _column("H")  # the file of its rows
+    run_files: array = _column("I")  # the file of its rows
     run_lines: array = _column("I")  # the line of its first row
     claim_rows: array = _column("I")
     claim_sources: array = _column("q")
     claim_claimants: array = _column("q")
-    claim_labels: array = _column("b")
+    claim_labels: array = _column("b")  # verdict label code, or _NO_VERDICT
+    claim_attested: array = _column("b")  # 1 if the claim's attestation says 'attested'
+    claim_first_days: array = _column("i")  # claim date: first day of its period (ordinal)
+    claim_last_days: array = _column("i")  # and last day
     cited_rows: array = _column("I")  # the citing claim's row
     cited_evidence: array = _column("q")  # (a claim's citations are consecutive: their index is derived)
+    attesting_rows: array = _column("I")  # the claim's row, for each id of its attestation's evidence_ids
+    attesting_evidence: array = _column("q")
     evidence_rows: array = _column("I")
     evidence_claims: array = _column("q")
     evidence_sources: array = _column("q")
@@ -102,27 +137,38 @@ class Facts:
     evidence_kinds: array = _column("b")  # stance code | _RELATED
     ref_rows: array = _column("I")
     ref_targets: array = _column("q")
-    ref_codes: array = _column("I")  # code << 16 | list index
+    ref_kinds: array = _column("B")  # _CHAIN, _SPEAKS_FOR, _NARRATOR or a relation's code
+    ref_index: array = _column("I")  # the reference's index in its list (chain, relations)
+    speaks_for: dict[int, tuple[int, int]] = field(default_factory=dict)  # entity hash -> (its body's hash, row)
+    narrators: dict[int, int] = field(default_factory=dict)  # source hash -> its narrator's hash
     rejected: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (file, line) of a record refused for its shape
 
     def adder(self) -> Callable[[dict, int, int], None]:
-        """``add(record, file_index, line)``: note what the rules across records need of a valid record."""
-        add_row, add_kind = self._row_adder(), self._kind_adder()
+        """``add(record, file_index, line)``: note what the rules across records need of a valid record
+        (a block of one record: the lines that come one at a time are few)."""
+        add_block = self.block_adder()
 
         def add(d: dict, file_index: int, line: int) -> None:
-            add_kind(d, add_row(d, file_index, line))
+            add_block(Block.of([d], [d["type"]]), file_index, line)
 
         return add
 
     def block_adder(self) -> Callable[[Block, int, int], None]:
-        """``add_block(block, file_index, first_line)``: as ``add`` on each record of a block of
-        consecutive lines, with the same result, by columns rather than by records."""
+        """``add_block(block, file_index, first_line)``: note what the rules across records need of the
+        valid records of a block of consecutive lines, by columns rather than by records."""
         ids, new_run = self.ids, self._run_keeper()
         ev_rows, ev_claims, ev_sources = self.evidence_rows, self.evidence_claims, self.evidence_sources
         ev_speakers, ev_kinds = self.evidence_speakers, self.evidence_kinds
         cl_rows, cl_sources, cl_claimants, cl_labels = self.claim_rows, self.claim_sources, self.claim_claimants, self.claim_labels
+        cl_attested, cl_first, cl_last = self.claim_attested, self.claim_first_days, self.claim_last_days
         ci_rows, ci_evidence = self.cited_rows, self.cited_evidence
-        kind_code, label_code, add_refs, chain = _KIND_CODE, _LABEL_CODE, self._add_refs, itertools.chain
+        at_rows, at_evidence = self.attesting_rows, self.attesting_evidence
+        kind_code, label_code, claim_refs, chain = _KIND_CODE, _LABEL_CODE, self._claim_refs, itertools.chain
+
+        def citations(rows: list[int], cited: list[list[str]], row_column: array, id_column: array) -> None:
+            counts = list(map(len, cited))
+            row_column.fromlist(list(chain.from_iterable(map(itertools.repeat, rows, counts))))
+            id_column.fromlist(list(map(hash, chain.from_iterable(cited))))
 
         def add_block(block: Block, file_index: int, first_line: int) -> None:
             base = len(ids)
@@ -134,32 +180,40 @@ class Facts:
             ev_sources.fromlist([hash(d["source_id"]) for d in evidence])
             ev_speakers.fromlist([_NONE if (s := d.get("speaker_id")) is None else hash(s) for d in evidence])
             ev_kinds.fromlist([kind_code[d["stance"], d["role"]] for d in evidence])
+            refs = [] if block.only_claims_and_evidence() else self._sources_and_entities(block, base)
             claims = block.claims
             if not claims:
+                self._keep_refs(refs)
                 return
             rows = [base + i for i in block.claims_at]
             cl_rows.fromlist(rows)
             cl_sources.fromlist([hash(d["source_id"]) for d in claims])
             cl_claimants.fromlist([hash(d["claimant_id"]) for d in claims])
-            cl_labels.fromlist([label_code[d["verdict"]["label"]] for d in claims])
-            cited = [d["verdict"]["evidence_ids"] for d in claims]
-            counts = list(map(len, cited))
-            ci_rows.fromlist(list(chain.from_iterable(map(itertools.repeat, rows, counts))))
-            ci_evidence.fromlist(list(map(hash, chain.from_iterable(cited))))
-            add_refs(claims, rows)
+            verdicts = [d["verdict"] for d in claims]
+            cl_labels.fromlist([_NO_VERDICT if v is None else label_code[v["label"]] for v in verdicts])
+            cl_attested.fromlist([d["attestation"]["label"] == "attested" for d in claims])
+            days = [_days(d["claim_date"]) for d in claims]
+            cl_first.fromlist([first for first, _ in days])
+            cl_last.fromlist([last for _, last in days])
+            citations(rows, [[] if v is None else v["evidence_ids"] for v in verdicts], ci_rows, ci_evidence)
+            citations(rows, [d["attestation"].get("evidence_ids") or [] for d in claims], at_rows, at_evidence)
+            refs += claim_refs(claims, rows)
+            refs.sort(key=_first)  # stable: in row order, and a claim's chain before its relations
+            self._keep_refs(refs)
 
         return add_block
 
-    def _row_adder(self) -> Callable[[dict, int, int], int]:
-        ids, id_table, new_run = self.ids.append, self.ids, self._run_keeper()
-
-        def add_row(d: dict, file_index: int, line: int) -> int:
-            row = len(id_table)
-            new_run(row, file_index, line)
-            ids(hash(d["id"]))
-            return row
-
-        return add_row
+    def _sources_and_entities(self, block: Block, base: int) -> list[tuple[int, str, int, int]]:
+        """Note who the block's entities speak for and who narrates its sources; their references."""
+        refs = []
+        for i, (d, kind) in enumerate(zip(block.records, block.types)):
+            if kind == "entity" and (body := d.get("speaks_for")) is not None:
+                self.speaks_for.setdefault(hash(d["id"]), (hash(body), base + i))
+                refs.append((base + i, body, _SPEAKS_FOR, 0))
+            elif kind == "source" and (narrator := d.get("narrator_id")) is not None:
+                self.narrators.setdefault(hash(d["id"]), hash(narrator))
+                refs.append((base + i, narrator, _NARRATOR, 0))
+        return refs
 
     def _run_keeper(self) -> Callable[[int, int, int], None]:
         """``new_run(row, file_index, line)``: start a run unless the row continues the last one."""
@@ -173,50 +227,22 @@ class Facts:
 
         return new_run
 
-    def _kind_adder(self) -> Callable[[dict, int], None]:
-        """``add_kind(record, row)``: the columns of the record's type. A closure over the
-        arrays' ``append`` methods: this runs once per record."""
-        ev_rows, ev_claims, ev_sources = self.evidence_rows.append, self.evidence_claims.append, self.evidence_sources.append
-        ev_speakers, ev_kinds = self.evidence_speakers.append, self.evidence_kinds.append
-        cl_rows, cl_sources, cl_claimants, cl_labels = (
-            self.claim_rows.append, self.claim_sources.append, self.claim_claimants.append, self.claim_labels.append)
-        ci_rows, ci_evidence = self.cited_rows.append, self.cited_evidence.append
-        kind_code = _KIND_CODE
-
-        def add_kind(d: dict, row: int) -> None:
-            kind = d["type"]
-            if kind == "evidence":
-                ev_rows(row)
-                ev_claims(hash(d["claim_id"]))
-                ev_sources(hash(d["source_id"]))
-                speaker = d.get("speaker_id")
-                ev_speakers(_NONE if speaker is None else hash(speaker))
-                ev_kinds(kind_code[d["stance"], d["role"]])
-            elif kind == "claim":
-                cl_rows(row)
-                cl_sources(hash(d["source_id"]))
-                cl_claimants(hash(d["claimant_id"]))
-                cl_labels(_LABEL_CODE[d["verdict"]["label"]])
-                for ev_id in d["verdict"]["evidence_ids"]:
-                    ci_rows(row)
-                    ci_evidence(hash(ev_id))
-                self._add_refs([d], [row])
-
-        return add_kind
-
-    def _add_refs(self, claims: list[dict], rows: list[int]) -> None:
+    @staticmethod
+    def _claim_refs(claims: list[dict], rows: list[int]) -> list[tuple[int, str, int, int]]:
         """The claims' references kept in the generic table: their chains' entities and their
-        relations' targets; in row order, and a claim's chain before its relations."""
-        refs = [(row, hop["entity_id"], _CHAIN << 16 | i) for row, d in zip(rows, claims)
+        relations' targets, as (row, target id, kind, index in its list)."""
+        refs = [(row, hop["entity_id"], _CHAIN, i) for row, d in zip(rows, claims)
                 for i, hop in enumerate(d["attribution"].get("chain") or ()) if hop.get("entity_id") is not None]
-        refs += [(row, rel["target"], _RELATION << 16 | i) for row, d in zip(rows, claims)
+        refs += [(row, rel["target"], _RELATION_CODE[rel["kind"]], i) for row, d in zip(rows, claims)
                  for i, rel in enumerate(d.get("relations") or ())]
-        if not refs:
-            return
-        refs.sort(key=_first)  # stable: a claim's chain stays before its relations
-        self.ref_rows.fromlist([ref[0] for ref in refs])
-        self.ref_targets.fromlist([hash(ref[1]) for ref in refs])
-        self.ref_codes.fromlist([ref[2] for ref in refs])
+        return refs
+
+    def _keep_refs(self, refs: list[tuple[int, str, int, int]]) -> None:
+        if refs:
+            self.ref_rows.fromlist([ref[0] for ref in refs])
+            self.ref_targets.fromlist([hash(ref[1]) for ref in refs])
+            self.ref_kinds.fromlist([ref[2] for ref in refs])
+            self.ref_index.fromlist([ref[3] for ref in refs])
 
     def extend(self, other: Facts, line_shift: int = 0) -> None:
         """Append another range's facts; its lines move down by ``line_shift``."""
@@ -226,6 +252,14 @@ class Facts:
             if name == "rejected":
                 for rid, (index, line) in values.items():
                     self.rejected.setdefault(rid, (index, line + line_shift))
+                continue
+            if name == "speaks_for":
+                for entity, (body, row) in values.items():
+                    self.speaks_for.setdefault(entity, (body, row + base))
+                continue
+            if name == "narrators":
+                for source, narrator in values.items():
+                    self.narrators.setdefault(source, narrator)
                 continue
             if name.startswith("run_"):
                 continue
@@ -258,7 +292,7 @@ class Facts:
 
     def _resolve(self, against_files, reread, where):
         starts = np.frombuffer(self.run_starts, dtype=np.uint32)
-        run_files = np.frombuffer(self.run_files, dtype=np.uint16)
+        run_files = np.frombuffer(self.run_files, dtype=np.uint32)
         run_lines = np.frombuffer(self.run_lines, dtype=np.uint32)
 
         def loc(row: int) -> tuple[int, int]:
@@ -288,10 +322,12 @@ class Facts:
         self._ev_claim = _lookup(self._sorted_claims, self._claim_order,
                                  np.frombuffer(self.evidence_claims, dtype=np.int64), self._pool)
         self._drop("evidence_claims")
+        yield from self._sides_without_cycles(reread, where)
         yield from self._references(reread, where)
-        self._sorted_small = None
-        self._drop("evidence_speakers", "claim_claimants", "ref_rows", "ref_targets", "ref_codes")
+        yield from self._relations(reread)
+        self._drop("claim_first_days", "claim_last_days", "ref_rows", "ref_targets", "ref_kinds", "ref_index")
         yield from self._verdicts(reread)
+        self._sorted_small = None
 
     def _drop(self, *names: str) -> None:
         """Let columns go (views of them must be gone first)."""
@@ -319,6 +355,55 @@ class Facts:
             if rid in first and self._checked[row]:
                 yield loc, "/id", f"duplicate id {rid!r}: first used at {where(first[rid])}"
             first.setdefault(rid, loc)
+
+    # ----------------------------------------------------------- sides
+
+    def _sides_without_cycles(self, reread, where):
+        """The side each entity is on: the body at the root of its ``speaks_for`` chain.
+        An entity on a loop of ``speaks_for`` is reported and stays its own side."""
+        speaks_for = self.speaks_for
+        self._side: dict[int, int] = {}
+        looping = []
+        for entity in speaks_for:
+            seen, at = [], entity
+            while at in speaks_for and at not in seen:
+                seen.append(at)
+                at = speaks_for[at][0]
+            if at in seen:  # back on the chain: a loop
+                looping.append(entity)
+                at = entity
+            self._side[entity] = at
+        rows = sorted(speaks_for[e][1] for e in looping if self._checked[speaks_for[e][1]])
+        if rows:
+            records = reread(self._loc(r) for r in rows)
+            for row in rows:
+                loc = self._loc(row)
+                yield loc, "/speaks_for", (f"{records[loc]['id']!r} speaks for itself through a loop of speaks_for "
+                                           "(one entity must be at the root of the chain)")
+
+    def _sides(self, hashes: np.ndarray) -> np.ndarray:
+        """The side of each entity hash (itself where it speaks for no one)."""
+        if not self._side or not len(hashes):
+            return hashes
+        unique, inverse = np.unique(hashes, return_inverse=True)
+        side = self._side
+        return np.array([side.get(h, h) for h in unique.tolist()], dtype=np.int64)[inverse]
+
+    def _speakers(self) -> np.ndarray:
+        """Each evidence's speaker: its speaker_id, or for the outlet's own narration the
+        narrator of its source (or, if the source names none, a voice of that source alone)."""
+        speakers = np.frombuffer(self.evidence_speakers, dtype=np.int64)
+        narrated = speakers == _NONE
+        if not narrated.any():
+            return speakers
+        sources = np.frombuffer(self.evidence_sources, dtype=np.int64)[narrated]
+        unique, inverse = np.unique(sources, return_inverse=True)
+        narrators = self.narrators
+        out = speakers.copy()
+        out[narrated] = np.array([narrators.get(s, s) for s in unique.tolist()], dtype=np.int64)[inverse]
+        return out
+
+    # ------------------------------------------------------- references
 
     def _references(self, reread, where):
         checked = self._checked
@@ -354,14 +439,16 @@ class Facts:
         evidence_rows = rows(self.evidence_rows)
         missing.extend((row, "/claim_id", "claim")
                        for row in evidence_rows[checked[evidence_rows] & (self._ev_claim < 0)].tolist())
-        codes = np.frombuffer(self.ref_codes, dtype=np.uint32)
+        ref_kinds = np.frombuffer(self.ref_kinds, dtype=np.uint8)
+        ref_index = np.frombuffer(self.ref_index, dtype=np.uint32)
         ref_rows, ref_targets = rows(self.ref_rows), hashes(self.ref_targets)
-        for code, table in ((_CHAIN, small), (_RELATION, self._sorted_claims)):
-            template, kind = _GENERIC[code]
-            at = np.flatnonzero(codes >> 16 == code)
+        is_relation = ref_kinds >= _RELATION
+        for relations, table in ((False, small), (True, self._sorted_claims)):
+            at = np.flatnonzero(is_relation == relations)
             for k, row in look(ref_rows[at], ref_targets[at], table):
-                missing.append((row, template.format(int(codes[at[k]]) & 0xFFFF), kind))
-        del evidence_rows, codes, ref_rows, ref_targets  # views of columns dropped next
+                template, kind = _GENERIC[int(ref_kinds[at[k]])]
+                missing.append((row, template.format(int(ref_index[at[k]])), kind))
+        del evidence_rows, ref_kinds, ref_index, ref_rows, ref_targets  # views of columns dropped later
         if not missing:
             return
         records = reread(self._loc(row) for row, _, _ in missing)
@@ -372,6 +459,68 @@ class Facts:
                 yield loc, pointer, f"{kind} {target!r} is itself invalid (see {where(self.rejected[target])})"
             else:
                 yield loc, pointer, f"{kind} {target!r} does not exist"
+
+    def _relations(self, reread):
+        """Symmetric relations come in pairs; an update points from a later claim to an earlier one."""
+        kinds = np.frombuffer(self.ref_kinds, dtype=np.uint8)
+        at = np.flatnonzero(kinds >= _RELATION)
+        if not len(at):
+            return
+        ref_rows = np.frombuffer(self.ref_rows, dtype=np.uint32)[at]
+        targets = np.frombuffer(self.ref_targets, dtype=np.int64)[at]
+        kinds = kinds[at]
+        index = np.frombuffer(self.ref_index, dtype=np.uint32)[at]
+        ids = np.frombuffer(self.ids, dtype=np.int64)
+        claim_rows = np.frombuffer(self.claim_rows, dtype=np.uint32)
+        target_claim = _lookup(self._sorted_claims, self._claim_order, targets, self._pool)
+        own_claim = np.searchsorted(claim_rows, ref_rows)  # relations are kept by claims only
+        checked = self._checked[ref_rows] & (target_claim >= 0)
+        problems: list[tuple[int, str, str]] = []  # (row, pointer, what) -- message written below
+
+        symmetric = np.isin(kinds, [_RELATION_CODE[k] for k in SYMMETRIC_RELATIONS])
+        forward = _pair_keys(ids[ref_rows], targets, kinds)[symmetric]
+        backward = np.sort(_pair_keys(targets, ids[ref_rows], kinds)[symmetric])
+        lonely = np.zeros(len(at), dtype=bool)
+        lonely[symmetric] = _lookup(backward, None, forward) < 0
+        for k in np.flatnonzero(lonely & checked):
+            problems.append((int(ref_rows[k]), f"/relations/{int(index[k])}", "symmetric"))
+
+        first = np.frombuffer(self.claim_first_days, dtype=np.int32)
+        last = np.frombuffer(self.claim_last_days, dtype=np.int32)
+        ordered = np.isin(kinds, [_RELATION_CODE[k] for k in TIME_ORDERED_RELATIONS])
+        safe_target = np.where(target_claim >= 0, target_claim, 0)
+        later = ordered & checked & (first[safe_target] > last[own_claim])
+        for k in np.flatnonzero(later):
+            problems.append((int(ref_rows[k]), f"/relations/{int(index[k])}/target", "later"))
+        del first, last, ids, kinds
+        if not problems:
+            return
+        records = reread(self._loc(row) for row, _, _ in problems)
+        targets_of = {}  # target claim id -> its record, for the dates in messages
+        for row, pointer, what in problems:
+            loc = self._loc(row)
+            d = records[loc]
+            rel = d["relations"][int(pointer.split("/")[2])]
+            if what == "symmetric":
+                yield loc, pointer, (f"'{rel['kind']}' goes both ways: {rel['target']} has no '{rel['kind']}' "
+                                     f"relation back to {d['id']}")
+            else:
+                targets_of[(loc, pointer)] = rel
+        if targets_of:
+            wanted = {}
+            for (loc, pointer), rel in targets_of.items():
+                k = int(np.searchsorted(self._sorted_claims, hash(rel["target"])))
+                wanted[(loc, pointer)] = self._loc(int(claim_rows[self._claim_order[k]]))
+            target_records = reread(wanted.values())
+            for (loc, pointer), rel in targets_of.items():
+                d, target = records[loc], target_records[wanted[(loc, pointer)]]
+                when, then = d["claim_date"], target["claim_date"]
+                yield loc, pointer, (f"'{rel['kind']}' points from a later claim to an earlier one, but {rel['target']} is "
+                                     f"dated {then['value']} ({then['precision']}), after this claim "
+                                     f"({when['value']}, {when['precision']}): put the relation on {rel['target']}, "
+                                     f"pointing here")
+
+    # ---------------------------------------------------------- verdicts
 
     def _verdicts(self, reread):
         ids = np.frombuffer(self.ids, dtype=np.int64)
@@ -387,96 +536,155 @@ class Facts:
 
         # Each evidence record: the claim it belongs to, and whether it decides that claim's verdict.
         known = ev_claim >= 0
-        own = np.zeros(len(ev_claim), dtype=bool)  # from the claim's own source
+        safe_claim = np.where(known, ev_claim, 0)
         ev_sources = np.frombuffer(self.evidence_sources, dtype=np.int64)
         claim_sources = np.frombuffer(self.claim_sources, dtype=np.int64)
-        for lo in range(0, len(ev_claim), _STEP):
-            part = ev_claim[lo:lo + _STEP]
-            hit = part >= 0
-            own[lo:lo + _STEP][hit] = ev_sources[lo:lo + _STEP][hit] == claim_sources[part[hit]]
-        del ev_sources, claim_sources
-        self._drop("evidence_sources", "claim_sources")
+        own = known & (ev_sources == claim_sources[safe_claim])  # from the claim's own source
+        speakers = self._speakers()
+        claimants = np.frombuffer(self.claim_claimants, dtype=np.int64)
+        ev_claimant = claimants[safe_claim]
+        by_claimant = known & (speakers == ev_claimant)  # the claimant's own words
+        same_side = known & (self._sides(speakers) == self._sides(ev_claimant))
+        # Who speaks is known only where both entities exist (a missing one is reported as such).
+        speakers_known = known & (_lookup(self._sorted_small, None, ev_claimant) >= 0) & (
+            (_lookup(self._sorted_small, None, speakers) >= 0) | (np.frombuffer(self.evidence_speakers, dtype=np.int64) == _NONE))
+        del ev_sources, claim_sources, speakers, claimants, ev_claimant
+        self._drop("evidence_sources", "claim_sources", "evidence_speakers", "claim_claimants")
         kinds = np.frombuffer(self.evidence_kinds, dtype=np.int8)
         related = (kinds & _RELATED) != 0
         stance = kinds & 3
         del kinds
         self._drop("evidence_kinds")
-        deciding = known & related & ~own
+        deciding = known & related & ~own & ~same_side
 
         def count(mask: np.ndarray) -> np.ndarray:
             return np.bincount(ev_claim[mask], minlength=n).astype(np.int32)
 
         has_evidence = count(known) > 0
         has_origin = count(known & ~related & own) > 0
-        del known, related, own
+        attesting = known & ~own & (stance == _ATTESTS)
+        attested_by = count(attesting)
         per_stance = [count(deciding & (stance == s)) for s in range(len(STANCES))]
-
-        # Cited evidence: does it exist, belong to the citing claim, and decide the label?
         evidence_rows = np.frombuffer(self.evidence_rows, dtype=np.uint32)
+        checked_ev = self._checked[evidence_rows]
+        # The claimant's own words cannot corroborate; 'attests' needs the claimant's side to speak.
+        own_words = np.flatnonzero(checked_ev & by_claimant & ((stance == _SUPPORTS) | (stance == _REFUTES)))
+        foreign_attests = np.flatnonzero(checked_ev & speakers_known & ~same_side & (stance == _ATTESTS))
+        del by_claimant, same_side, checked_ev, speakers_known
+
+        # Cited evidence (verdicts and attestations): does it exist, belong to the citing claim,
+        # and decide (or attest)?
         evidence = ids[evidence_rows]
         del ids
         self._drop("ids")
         ev_order = np.argsort(evidence, kind="stable").astype(np.int32)
         evidence.sort()  # in place: the hashes in ev_order's order
-        cited = np.frombuffer(self.cited_evidence, dtype=np.int64)
-        cited_rows = np.frombuffer(self.cited_rows, dtype=np.uint32)
-        cited_stances = np.zeros((n, len(STANCES)), dtype=bool)
-        foreign_at: list[tuple[int, int]] = []  # (position, evidence index or -1) of citations not of their claim
-        # With threads, all lookups at once, side by side; else a slice at a time (less memory).
-        cited_ev = _lookup(evidence, ev_order, cited, self._pool) if self._pool is not None else None
-        for lo in range(0, len(cited), _STEP):
-            claim_part = np.searchsorted(claim_rows, cited_rows[lo:lo + _STEP])  # citations are rows of claims
-            part = cited_ev[lo:lo + _STEP] if cited_ev is not None else _lookup(evidence, ev_order, cited[lo:lo + _STEP])
-            found = part >= 0
-            row = np.where(found, part, 0)
-            ok = found & (ev_claim[row] == claim_part) if len(ev_claim) else found
-            bad = np.flatnonzero(~ok)
-            foreign_at.extend(zip((lo + bad).tolist(), part[bad].tolist()))
-            decides = ok & deciding[row] if len(ev_claim) else ok
-            cited_stances[claim_part[decides], stance[part[decides]]] = True
-        del evidence, ev_order, deciding, stance, cited_ev
+
+        def cited(rows_column: array, ids_column: array, counts_as: np.ndarray):
+            """(positions of citations not of their claim, the evidence index or -1 of each,
+            and per claim the stances of its valid citations that ``counts_as``)."""
+            cited_ids = np.frombuffer(ids_column, dtype=np.int64)
+            cited_rows = np.frombuffer(rows_column, dtype=np.uint32)
+            stances = np.zeros((n, len(STANCES)), dtype=bool)
+            foreign_at: list[tuple[int, int]] = []
+            # With threads, all lookups at once, side by side; else a slice at a time (less memory).
+            cited_ev = _lookup(evidence, ev_order, cited_ids, self._pool) if self._pool is not None else None
+            for lo in range(0, len(cited_ids), _STEP):
+                claim_part = np.searchsorted(claim_rows, cited_rows[lo:lo + _STEP])  # citations are rows of claims
+                part = cited_ev[lo:lo + _STEP] if cited_ev is not None else _lookup(evidence, ev_order, cited_ids[lo:lo + _STEP])
+                found = part >= 0
+                row = np.where(found, part, 0)
+                ok = found & (ev_claim[row] == claim_part) if len(ev_claim) else found
+                bad = np.flatnonzero(~ok)
+                foreign_at.extend(zip((lo + bad).tolist(), part[bad].tolist()))
+                counted = ok & counts_as[row] if len(ev_claim) else ok
+                stances[claim_part[counted], stance[part[counted]]] = True
+            return foreign_at, stances, cited_rows
+
+        foreign_cited, cited_stances, cited_rows = cited(self.cited_rows, self.cited_evidence, deciding)
+        foreign_attesting, attesting_stances, attesting_rows = cited(self.attesting_rows, self.attesting_evidence, attesting)
+        del evidence, ev_order, deciding
 
         labels = np.frombuffer(self.claim_labels, dtype=np.int8)
+        has_verdict = labels != _NO_VERDICT
         checked = self._checked[claim_rows]
         # The expected label of every claim at once; Python looks only at the claims that fail.
-        supports, refutes = per_stance[0] > 0, per_stance[1] > 0
+        supports, refutes = per_stance[_SUPPORTS] > 0, per_stance[_REFUTES] > 0
         expected = np.where(supports & refutes, _LABEL_CODE["conflicting_evidence"],
                             np.where(supports, _LABEL_CODE["supported"],
                                      np.where(refutes, _LABEL_CODE["refuted"], _LABEL_CODE["not_enough_evidence"])))
         judged = checked & first
-        wrong_label = judged & has_evidence & (labels != expected)
-        uncited = (((supports & ~cited_stances[:, 0]) | (refutes & ~cited_stances[:, 1]))
-                   & judged & has_evidence & ~wrong_label)
+        judged_verdict = judged & has_verdict & has_evidence
+        wrong_label = judged_verdict & (labels != expected)
+        uncited = (((supports & ~cited_stances[:, _SUPPORTS]) | (refutes & ~cited_stances[:, _REFUTES]))
+                   & judged_verdict & ~wrong_label)
+        attested = np.frombuffer(self.claim_attested, dtype=np.int8) == 1
+        wrong_attestation = judged & has_evidence & (attested != (attested_by > 0))
         messages = []
         for c in np.flatnonzero(judged & ~has_evidence):
             messages.append((self._loc(claim_rows[c]), "", "claim has no evidence record (every claim needs its origin passage at least)"))
         need_source = [self._loc(claim_rows[c]) for c in np.flatnonzero(judged & has_evidence & ~has_origin)]
         for c in np.flatnonzero(wrong_label):
-            counts = ", ".join(f"{s}={int(per_stance[i][c])}" for i, s in enumerate(STANCES))
+            counts = ", ".join(f"{STANCES[s]}={int(per_stance[s][c])}" for s in (_SUPPORTS, _REFUTES))
             messages.append((self._loc(claim_rows[c]), "/verdict/label",
-                             f"verdict {LABELS[labels[c]]!r} does not follow from the related evidence of other sources "
-                             f"({counts}): expected {LABELS[expected[c]]!r}"))
+                             f"verdict {LABELS[labels[c]]!r} does not follow from the independent evidence (related "
+                             f"passages of other sources whose speaker is not on the claimant's side: {counts}): "
+                             f"expected {LABELS[expected[c]]!r}"))
         for c in np.flatnonzero(uncited):
             label = LABELS[expected[c]]
             missing = sorted(DECISIVE[label] - {STANCES[s] for s in np.flatnonzero(cited_stances[c])})
             messages.append((self._loc(claim_rows[c]), "/verdict/evidence_ids",
-                             f"a {label!r} verdict must cite the related evidence that decides it: none cited with stance {' or '.join(missing)}"))
-        foreign = []  # (claim location, index among its citations, evidence location or None)
-        for k, ev_index in foreign_at:
-            c = int(np.searchsorted(claim_rows, cited_rows[k]))
-            if checked[c] and first[c] and has_evidence[c]:
-                index = k - int(np.searchsorted(cited_rows, cited_rows[k]))  # a claim's citations are consecutive
-                foreign.append((self._loc(claim_rows[c]), index, self._loc(evidence_rows[ev_index]) if ev_index >= 0 else None))
+                             f"a {label!r} verdict must cite the independent evidence that decides it: none cited with stance {' or '.join(missing)}"))
+        for c in np.flatnonzero(wrong_attestation):
+            if attested[c]:
+                text = "'attested' needs a passage of another source with stance 'attests' (the claimant's side making this statement)"
+            else:
+                text = (f"{int(attested_by[c])} passage(s) of other sources attest this statement (stance 'attests'): "
+                        "the label is 'attested', with their ids in evidence_ids")
+            messages.append((self._loc(claim_rows[c]), "/attestation/label", text))
+        lists_any = np.bincount(np.searchsorted(claim_rows, attesting_rows), minlength=n) > 0  # (none: a single-record rule)
+        for c in np.flatnonzero(judged & attested & (attested_by > 0) & lists_any & ~attesting_stances[:, _ATTESTS]):
+            messages.append((self._loc(claim_rows[c]), "/attestation/evidence_ids",
+                             "an 'attested' claim lists at least one attesting passage of another source"))
+
+        def foreign(foreign_at, cited_rows, field):
+            out = []  # (claim location, pointer, index among its citations, evidence location or None)
+            for k, ev_index in foreign_at:
+                c = int(np.searchsorted(claim_rows, cited_rows[k]))
+                if checked[c] and first[c] and has_evidence[c]:
+                    index = k - int(np.searchsorted(cited_rows, cited_rows[k]))  # a claim's citations are consecutive
+                    out.append((self._loc(claim_rows[c]), field, index,
+                                self._loc(evidence_rows[ev_index]) if ev_index >= 0 else None))
+            return out
+
+        strangers = (foreign(foreign_cited, cited_rows, "verdict")
+                     + foreign(foreign_attesting, attesting_rows, "attestation"))
+        own_word_locs = [self._loc(evidence_rows[e]) for e in own_words]
+        foreign_attest_locs = [self._loc(evidence_rows[e]) for e in foreign_attests]
         yield from messages
-        if not need_source and not foreign:
+        if not (need_source or strangers or own_word_locs or foreign_attest_locs):
             return
-        records = reread([*need_source, *(loc for loc, _, _ in foreign), *(ev for _, _, ev in foreign if ev is not None)])
+        records = reread([*need_source, *(loc for loc, _, _, _ in strangers),
+                          *(ev for _, _, _, ev in strangers if ev is not None), *own_word_locs, *foreign_attest_locs])
         for loc in need_source:
             yield loc, "", f"claim has no evidence with role 'origin' in its own source {records[loc]['source_id']}"
-        for loc, index, ev_loc in foreign:
-            ev_id = records[loc]["verdict"]["evidence_ids"][index]
-            where = "does not exist" if ev_loc is None else f"belongs to {records[ev_loc]['claim_id']}"
-            yield loc, f"/verdict/evidence_ids/{index}", f"cited evidence {ev_id!r} {where}, not to this claim"
+        for loc, field_name, index, ev_loc in strangers:
+            ev_id = records[loc][field_name]["evidence_ids"][index]
+            if ev_loc is None:
+                text = f"cited evidence {ev_id!r} does not exist"
+            else:
+                text = f"cited evidence {ev_id!r} is evidence for {records[ev_loc]['claim_id']}, not for this claim"
+            yield loc, f"/{field_name}/evidence_ids/{index}", text
+        for loc in own_word_locs:
+            d = records[loc]
+            yield loc, "/stance", (f"the passage's speaker is the claimant ({d['speaker_id'] or 'the narrator of ' + d['source_id']}): "
+                                   f"the claimant's own words attest that the statement was made, they cannot "
+                                   f"{d['stance'][:-1]} it; use 'attests' (or 'neutral')")
+        for loc in foreign_attest_locs:
+            d = records[loc]
+            yield loc, "/stance", (f"'attests' means the claimant's side makes the statement, but the speaker "
+                                   f"{d['speaker_id'] or 'the narrator of ' + d['source_id']} is not on the claimant's side "
+                                   "(see speaks_for): use 'supports', 'refutes' or 'neutral'")
 
 
 def _at(record: dict, pointer: str):

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..records.dates import period_end
+from ..records.labels import NON_FACTUAL_KINDS
+from ..records.review import ASPECTS
 from .seeds import SeedError, SeedStore
 
 
@@ -54,17 +56,65 @@ class SourceInfo:
         return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end)
 
 
+def check_curation(d: dict) -> Iterator[tuple[str, str]]:
+    """A retraction says why; a review, where there is one, is complete and matches the record."""
+    curation = d["curation"]
+    if curation["review_status"] == "retracted" and not curation.get("note"):
+        yield "/curation/note", "a retracted record needs a note saying why"
+    review = curation.get("review")
+    if review is None:
+        if curation["review_status"] == "reviewed":
+            yield "/curation/review", ("a reviewed record needs its review recorded: the second annotator's labels "
+                                       "and the adjudication (see docs/CURATION.md, 'Review')")
+        return
+    aspects = ASPECTS[d["type"]]
+    seen = set()
+    for i, label in enumerate(review["labels"]):
+        at, aspect = f"/curation/review/labels/{i}", label["aspect"]
+        if aspect not in aspects:
+            yield f"{at}/aspect", f"a {d['type']} has no aspect {aspect!r} to review; its aspects: {', '.join(aspects)}"
+            continue
+        if aspect in seen:
+            yield f"{at}/aspect", f"aspect {aspect!r} is labelled twice"
+        seen.add(aspect)
+        value = aspects[aspect](d)
+        if label["final"] != value:
+            yield f"{at}/final", f"the adjudicated {aspect} {label['final']!r} is not what the record says ({value!r})"
+        if label["first"] != label["second"] and not (review.get("adjudicator") and label.get("note")):
+            yield f"{at}/note", (f"the two annotations differ ({label['first']!r}, {label['second']!r}): the review "
+                                 f"needs its adjudicator and this label a note saying why {label['final']!r}")
+    if curation["review_status"] == "reviewed" and len(seen) < len(aspects):
+        missing = [aspect for aspect in aspects if aspect not in seen]
+        yield "/curation/review/labels", f"a reviewed {d['type']} has every aspect labelled twice; missing: {', '.join(missing)}"
+
+
+def check_claim_labels(d: dict) -> Iterator[tuple[str, str]]:
+    """Check-worthiness decides whether there is a verdict; attestation says which passages attest."""
+    worthiness, verdict = d["checkworthiness"], d["verdict"]
+    if d["kind"] in NON_FACTUAL_KINDS and worthiness != "non_factual":
+        yield "/checkworthiness", f"a claim of kind {d['kind']!r} cannot be true or false: its checkworthiness is 'non_factual'"
+    if worthiness == "non_factual" and verdict is not None:
+        yield "/verdict", ("a non_factual claim (an opinion, prediction, recommendation or rhetorical question) "
+                           "carries no veracity verdict: set verdict to null")
+    elif worthiness != "non_factual" and verdict is None:
+        yield "/verdict", f"a {worthiness} claim needs a verdict (null is for non_factual claims only)"
+    attestation = d["attestation"]
+    if attestation["label"] == "attested" and not attestation.get("evidence_ids"):
+        yield "/attestation/evidence_ids", "an 'attested' claim lists the passages of other sources that attest it"
+    elif attestation["label"] == "not_attested" and attestation.get("evidence_ids"):
+        yield "/attestation/evidence_ids", "a 'not_attested' claim lists no attesting passage (or is it 'attested'?)"
+
+
 def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -> list[tuple[str, str]]:
     """Rules of one record: ``(pointer, message)`` for each finding.
 
     Rules that need the record's source run only when the source is known
     (``sources``); the caller defers the record otherwise.
     """
-    out: list[tuple[str, str]] = []
-    if d["curation"]["review_status"] == "retracted" and not d["curation"].get("note"):
-        out.append(("/curation/note", "a retracted record needs a note saying why"))
+    out: list[tuple[str, str]] = list(check_curation(d))
     kind = d["type"]
     if kind == "claim":
+        out.extend(check_claim_labels(d))
         quantities = d.get("quantities") or ()
         if d["kind"] == "numeric_estimate" and not quantities:
             out.append(("/quantities", "a numeric_estimate claim needs at least one quantity"))
@@ -78,6 +128,9 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -
             out.append(("/claim_date/value",
                         f"claim date {d['claim_date']['value']} is after the publication of {source.id} ({source.published})"))
     elif kind == "evidence":
+        if d["role"] == "origin" and d["stance"] != "attests":
+            out.append(("/stance", "an origin passage is where the claim is made: it attests the statement "
+                                   "(stance 'attests'), it cannot corroborate it"))
         source = sources.get(d["source_id"])
         if source is not None:
             text = seeds.text_of(source.seed_file)
@@ -85,7 +138,13 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -
                 out.extend(check_evidence_text(d, source, seeds))
     elif kind == "source":
         out.extend(check_source_seed(d, seeds))
+    elif kind == "entity" and d.get("speaks_for") == d["id"]:
+        out.append(("/speaks_for", "an entity does not speak for itself (leave speaks_for empty)"))
     return out
+
+
+def _findings(check, d: dict) -> bool:
+    return next(check(d), None) is not None
 
 
 @dataclass(frozen=True)
@@ -113,10 +172,11 @@ class Block:
 def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, SourceInfo]) -> list[int]:
     """Indices of the records of a valid block that :func:`record_findings` must see, in order.
 
-    The rest are records in which it would surely find nothing: not retracted;
-    evidence whose quote stands at its offsets in the seed text (``texts``: by
-    source id) of a known source; claims of a known source, dated within its
-    publication, with no quantity to check and no relation to themselves.
+    The rest are records in which it would surely find nothing: whose curation is
+    in order; evidence whose quote stands at its offsets in the seed text
+    (``texts``: by source id) of a known source, origin passages attesting; claims
+    of a known source, dated within its publication, with no quantity to check,
+    no relation to themselves, and labels in order.
     Proving that for a whole block in one comprehension a type costs far less
     than a call per record. Whatever :func:`record_findings` checks must be let
     through here (``tests/test_rules.py`` checks that on every rule).
@@ -126,13 +186,14 @@ def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, Source
               # text[start:end] == quote, without copying the slice (offsets are >= 0, quotes not empty)
               or d["end"] - d["start"] != len(d["quote"])
               or not text.startswith(d["quote"], d["start"])
-              or d["curation"]["review_status"] == "retracted"]
+              or (d["role"] == "origin" and d["stance"] != "attests")
+              or _findings(check_curation, d)]
     needed += [i for i, d in zip(block.claims_at, block.claims)
                if d.get("quantities") or d["kind"] == "numeric_estimate"
                or (source := sources.get(d["source_id"])) is None
                or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
                or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])
-               or d["curation"]["review_status"] == "retracted"]
+               or _findings(check_claim_labels, d) or _findings(check_curation, d)]
     if not block.only_claims_and_evidence():  # sources and entities: always checked
         needed += [i for i, kind in enumerate(block.types) if kind != "evidence" and kind != "claim"]
     return sorted(needed)  # in file order: a new source is then known before the records after it are checked

@@ -39,15 +39,22 @@ def read_version(data_dir: Path) -> str:
     return version
 
 
-def changelog_date(changelog: Path, version: str) -> str:
-    """The date of ``## [version] - YYYY-MM-DD`` in the changelog: the release date."""
+def release_date(changelog: Path, version: str) -> str | None:
+    """The date of ``## [version] - YYYY-MM-DD`` in the changelog (the release date), or None
+    while the version has no dated entry (it is not released yet)."""
     text = changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
     match = re.search(rf"^## \[{re.escape(version)}\] - (\d{{4}}-\d{{2}}-\d{{2}})\s*$", text, re.MULTILINE)
-    if not match:
+    return match.group(1) if match else None
+
+
+def changelog_date(changelog: Path, version: str) -> str:
+    """The release date of ``version``; a ReleaseError if the changelog does not date it."""
+    date = release_date(changelog, version)
+    if date is None:
         raise ReleaseError(
             f"{changelog} has no entry '## [{version}] - YYYY-MM-DD': add one saying what this release adds, changes or retracts"
         )
-    return match.group(1)
+    return date
 
 
 

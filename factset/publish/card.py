@@ -66,7 +66,7 @@ def card_header(counts: dict[str, int]) -> dict[str, Any]:
 def dataset_card(version: str, date: str, counts: dict[str, int], by_type: dict[str, list]) -> str:
     header = "\n".join(_yaml(card_header(counts)))
     claims = by_type["claim"]
-    verdicts = {label: sum(c.verdict.label == label for c in claims) for label in
+    verdicts = {label: sum(c.verdict is not None and c.verdict.label == label for c in claims) for label in
                 ("supported", "refuted", "conflicting_evidence", "not_enough_evidence")}
     sources = sorted(by_type["source"], key=lambda s: s.id)
     source_rows = "\n".join(

@@ -13,7 +13,7 @@ def claimreview(by_type: dict[str, list], version: str) -> str:
              "conflicting_evidence": "Conflicting evidence", "not_enough_evidence": "Not enough evidence"}
     ratings = {"refuted": 1, "conflicting_evidence": 2, "not_enough_evidence": 3, "supported": 4}
     graph = []
-    for claim in sorted(by_type["claim"], key=lambda c: c.id):
+    for claim in sorted((c for c in by_type["claim"] if c.verdict is not None), key=lambda c: c.id):
         who = entities.get(claim.claimant_id)
         src = sources.get(claim.source_id)
         graph.append({

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import bundled
-from ..records.models import Claim, Entity, Evidence, Source
+from ..records.models import SCHEMA_VERSION, Claim, Entity, Evidence, Source
 
 # File name -> record type; the names are part of the published interface.
 FILES = {"sources": "source", "entities": "entity", "claims": "claim", "evidence": "evidence"}
@@ -98,11 +98,23 @@ def release_path(version: str | None = None, directory: Path | None = None) -> P
     return directory / version
 
 
+def models_of(schema_version: str) -> dict[str, type]:
+    """The models a release of ``schema_version`` is read with, by file name: the current
+    ones, or the frozen models of an older schema (a release is read as it was published)."""
+    if schema_version == SCHEMA_VERSION:
+        return {"sources": Source, "entities": Entity, "claims": Claim, "evidence": Evidence}
+    if schema_version == "1.0.0":
+        from ..records import models_v1 as v1
+
+        return {"sources": v1.Source, "entities": v1.Entity, "claims": v1.Claim, "evidence": v1.Evidence}
+    raise ReleaseError(f"schema version {schema_version!r} is not one this factset can read; upgrade factset")
+
+
 def load(version: str | None = None, directory: Path | None = None) -> Release:
     """A release (the latest by default) as models, after verifying its checksums."""
     path = release_path(version, directory)
     manifest = verify(path)
-    models = {"sources": Source, "entities": Entity, "claims": Claim, "evidence": Evidence}
+    models = models_of(manifest.get("schema_version", ""))
     loaded = {}
     for name, model in models.items():
         with open(path / f"{name}.jsonl", encoding="utf-8") as handle:

@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 
 # Id patterns. Ids are stable across releases; see docs/CURATION.md.
 SOURCE_ID = r"^src-[0-9]{3,}$"
@@ -42,9 +42,42 @@ class _Strict(BaseModel):
 # --------------------------------------------------------------------------- parts
 
 
+class ReviewLabel(_Strict):
+    """One judgement of a record made twice, independently, and its adjudicated outcome.
+
+    ``first`` is the curator's label as it stood before the review, ``second`` the label
+    of a second annotator who never saw the first (for a stance: only the claim, the
+    passage and its context). Where they differ a third reading decides: ``final``, with
+    a ``note`` saying why. ``final`` is what the record now says (the validator checks
+    it). The values are written as :data:`factset.records.review.ASPECTS` reads them
+    off a record (e.g. ``2024-10-23/day`` for a claim date).
+    """
+
+    aspect: Literal[
+        "stance", "speaker",  # evidence
+        "text", "claimant", "claim_date", "quantities", "checkworthiness",  # claims
+        "published", "text_quality",  # sources
+        "country", "speaks_for",  # entities
+    ]
+    first: str
+    second: str
+    final: str
+    note: str | None = None
+
+
+class Review(_Strict):
+    """The blind second annotation of a record and its adjudication."""
+
+    annotator: NonEmpty = Field(description="The second annotator, who labelled blind.")
+    adjudicator: NonEmpty | None = Field(default=None, description="Who decided where the two labels differ (the third reading).")
+    labels: Annotated[list[ReviewLabel], Field(min_length=1)]
+
+
 class Curation(_Strict):
     """Who entered the record and how far it has been reviewed.
 
+    ``reviewed`` means a second annotator labelled the record blind and every
+    difference was adjudicated: the ``review`` says by whom and with what labels.
     A retracted record keeps its id and stays in every later release, marked
     ``retracted`` with the reason in ``note``: history is never deleted.
     """
@@ -52,6 +85,7 @@ class Curation(_Strict):
     curated_by: NonEmpty
     review_status: Literal["draft", "reviewed", "retracted"]
     note: str | None = None
+    review: Review | None = None
 
 
 class DateInfo(_Strict):
@@ -151,15 +185,25 @@ VerdictLabel = Literal["supported", "refuted", "not_enough_evidence", "conflicti
 
 
 class Verdict(_Strict):
-    """An AVeriTeC-style verdict, judged on the evidence records of the claim.
+    """An AVeriTeC-style veracity verdict, decided by independent evidence only.
 
-    The label must follow from the stances of the claim's related evidence
-    from other sources (see :func:`factset.rules.expected_verdict`).
+    The label must follow from the stances of the claim's *independent* evidence:
+    related passages of another source whose speaker is not the claimant's side
+    (see :mod:`factset.records.labels`).
     """
 
     label: VerdictLabel
     justification: Annotated[str, Field(min_length=10)]
     evidence_ids: Annotated[list[EvidenceId], Field(min_length=1)]
+
+
+class Attestation(_Strict):
+    """Whether other sources report the claimant making this statement: that it was
+    *said*, which is not whether it is *true* (that is the verdict)."""
+
+    label: Literal["attested", "not_attested"] = Field(
+        description="'attested': a passage of another source reports the claimant's side making this statement.")
+    evidence_ids: list[EvidenceId] = Field(default_factory=list, description="The attesting passages of other sources.")
 
 
 # ------------------------------------------------------------------------- records
@@ -182,6 +226,9 @@ class Source(_Strict):
     byline: list[NonEmpty] = Field(default_factory=list)
     dateline: str | None = None
     published: DateInfo | None = Field(description="Publication date, or null if neither the text nor another seed fixes it.")
+    narrator_id: EntityId | None = Field(
+        default=None,
+        description="Who speaks where the text narrates (the outlet or its author): the speaker of a passage whose speaker_id is null.")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     rights: Rights
     text_quality: Literal["clean", "minor_errors", "degraded_machine_translation"]
@@ -199,13 +246,17 @@ class Entity(_Strict):
     role: str | None = None
     affiliation: str | None = None
     country: str | None = Field(default=None, description="Country the entity speaks for or belongs to, in English.")
+    speaks_for: EntityId | None = Field(
+        default=None,
+        description="The body whose position this entity states (a spokesperson's government). Entities with the "
+                    "same body at the root of this chain are one side: they do not corroborate each other.")
     aliases: list[Alias] = Field(default_factory=list)
     note: str | None = None
     curation: Curation
 
 
 class Claim(_Strict):
-    """One check-worthy statement, readable without the article."""
+    """One statement, readable without the article, attributed and dated."""
 
     type: Literal["claim"]
     id: ClaimId
@@ -214,13 +265,17 @@ class Claim(_Strict):
     claimant_id: EntityId
     attribution: Attribution
     claim_date: DateInfo = Field(description="When the statement was made (not the as-of date of a figure, not the publication date).")
-    kind: Literal["numeric_estimate", "event", "statement", "prediction", "assessment", "opinion"]
+    kind: Literal["numeric_estimate", "event", "statement", "prediction", "assessment", "opinion", "recommendation"]
     topic: Annotated[str, Field(pattern=TOPIC_ID)] | None = None
     quantities: list[Quantity] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     note: str | None = Field(default=None, description="The curator's reasoning where the text needs it (e.g. how a date or figure was read).")
-    verdict: Verdict
+    checkworthiness: Literal["checkworthy_factual", "unimportant_factual", "non_factual"] = Field(
+        description="ClaimBuster's classes. Opinions, predictions, recommendations and rhetorical questions are "
+                    "non_factual and carry no verdict.")
+    attestation: Attestation
+    verdict: Verdict | None = Field(description="The veracity verdict; null for a non_factual claim.")
     curation: Curation
 
 
@@ -241,8 +296,11 @@ class Evidence(_Strict):
     role: Literal["origin", "related"] = Field(
         description="'origin': the passage where the claim is made; 'related': any other passage that bears on it."
     )
-    stance: Literal["supports", "refutes", "neutral"]
-    speaker_id: EntityId | None = Field(description="Who speaks in the passage; null for the outlet's own narration.")
+    stance: Literal["supports", "refutes", "neutral", "attests"] = Field(
+        description="'attests': the passage reports the claimant making the statement (said, not corroborated); "
+                    "'supports'/'refutes': it asserts the same / an incompatible content (same fact, figure, time); "
+                    "'neutral': on the topic but neither.")
+    speaker_id: EntityId | None = Field(description="Who speaks in the passage; null for the outlet's own narration (its source's narrator).")
     flags: list[Flag] = Field(default_factory=list)
     note: str | None = None
     curation: Curation

@@ -125,7 +125,7 @@ def render_html(release: Release, timeline: bytes, matrix: bytes, topic: str = M
                         "" if p.high is None else f"{p.high:g}", p.qualifier, p.text] for p in points]),
         matrix_table=_table(["claim", "text", *sources], matrix_rows, raw_cols=frozenset(range(1, 2 + len(sources)))),
         per_source=_table(["source", "claims"], sorted(Counter(c.source_id for c in release.claims).items())),
-        per_verdict=_table(["verdict", "claims"], sorted(Counter(c.verdict.label for c in release.claims).items())),
+        per_verdict=_table(["verdict", "claims"], sorted(Counter(c.verdict.label if c.verdict else "(none: non_factual)" for c in release.claims).items())),
         per_claimant=_table(["claimant", "claims"], sorted(per_claimant.items(), key=lambda kv: (-kv[1], kv[0]))),
         flags=_table(["record", "source", "flag", "note", "text"], sorted(flags)),
     )
