@@ -163,6 +163,42 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_agreement(args) -> int:
+    import json
+
+    from .curation.agreement import as_text, measure
+    from .publish.release import ReleaseError, load
+
+    if args.release is not None:
+        try:
+            release = load(args.release)
+        except ReleaseError as exc:
+            print(f"factset agreement: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        records = {"source": release.sources, "entity": release.entities, "claim": release.claims,
+                   "evidence": release.evidence}
+    else:
+        from .curation.validate import validate
+        from .publish.build import read_models
+
+        paths = _existing(args.paths or [CURATED_DIR])
+        result = validate(paths, seed_dir=args.seeds)
+        if not result.ok:
+            print(f"factset agreement: {len(result.errors)} validation error(s); run 'factset validate' first", file=sys.stderr)
+            return EXIT_INVALID
+        from .curation.loader import expand
+
+        records = {}
+        for record in read_models(expand(paths)):
+            records.setdefault(record.type, []).append(record)
+    report = measure(records)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(as_text(report))
+    return EXIT_OK
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -220,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="output folder (default: report/<version>)")
     p.add_argument("--topic", default="nk-troops-in-russia-count", help="topic of the timeline (default: %(default)s)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("agreement", help="inter-annotator agreement (Cohen's kappa, n, 95% CI) from the recorded reviews")
+    p.add_argument("paths", nargs="*", type=Path, help=f"record files or folders (default: {CURATED_DIR})")
+    p.add_argument("--release", help="measure a published release instead (a version, e.g. 1.0.0)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="a table, or JSON (the card's source)")
+    p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
+    p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
     p.add_argument("--check", action="store_true", help="only check that the committed files match the models")
