@@ -199,6 +199,75 @@ def cmd_agreement(args) -> int:
     return EXIT_OK
 
 
+def _curated_records(paths: list[Path]) -> dict[Path, list[dict]]:
+    """The records of each curated file, as dicts in file order (strictly parsed)."""
+    from .curation.loader import expand, read_lines
+
+    out: dict[Path, list[dict]] = {}
+    for path in expand(_existing(paths)):
+        records = []
+        for line in read_lines(path):
+            if line.error is not None:
+                raise UsageError(f"{line.path}:{line.number}: {line.error.message}; run 'factset validate' first")
+            records.append(line.data)
+        out[path] = records
+    return out
+
+
+def cmd_review_packets(args) -> int:
+    import json
+
+    from .curation.blind_review import entity_table, first_labels, packets
+
+    files = _curated_records(args.paths or [CURATED_DIR])
+    records = [d for recs in files.values() for d in recs]
+    seeds = SeedStore(args.seeds or default_seed_dir())
+    args.out.mkdir(parents=True, exist_ok=True)
+    items = packets(records, seeds, args.context)
+    (args.out / "items.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    for name, sides in (("entities.json", True), ("entities-without-sides.json", False)):
+        (args.out / name).write_text(json.dumps(entity_table(records, sides), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    first = args.out.parent / f"{args.out.name}.first-labels.json"  # beside, not inside: the annotator never gets it
+    first.write_text(json.dumps(first_labels(records), indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(items)} blind items to {args.out} (give the annotator that folder and docs/ANNOTATION.md); "
+          f"the first labels are kept apart in {first}")
+    return EXIT_OK
+
+
+def cmd_review_record(args) -> int:
+    import json
+
+    from .curation.blind_review import differences, record_reviews, rewrite_jsonl
+
+    def read(path: Path | None) -> dict:
+        if path is None:
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read {path}: {exc}") from None
+
+    files = _curated_records(args.paths or [CURATED_DIR])
+    first, second, adjudicated = read(args.first), read(args.second), read(args.adjudicated)
+    records = [d for recs in files.values() for d in recs]
+    if not args.adjudicated:
+        for rid, aspect, a, b in differences(first, second):
+            print(f"{rid} {aspect}: first {a!r}, second {b!r}")
+        return EXIT_OK
+    try:
+        pending = record_reviews(records, first, second, adjudicated, args.annotator, args.adjudicator)
+    except ValueError as exc:
+        print(f"factset review record: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    for path, recs in files.items():
+        rewrite_jsonl(path, recs)
+    for rid, aspect, final, now in pending:
+        print(f"{rid} {aspect}: adjudicated {final!r}, the record says {now!r}: edit it, then record again")
+    reviewed = sum(d["curation"]["review_status"] == "reviewed" for d in records)
+    print(f"recorded reviews; {reviewed} of {len(records)} records reviewed, {len(pending)} label(s) to edit")
+    return EXIT_OK
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -263,6 +332,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text", help="a table, or JSON (the card's source)")
     p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("review", help="the blind second annotation: write blind packets; record labels and adjudication")
+    review = p.add_subparsers(dest="review_command", required=True, metavar="STEP")
+    q = review.add_parser("packets", help="write a blind item per record for a second annotator (first labels kept apart)")
+    q.add_argument("paths", nargs="*", type=Path, help=f"curated files or folders (default: {CURATED_DIR})")
+    q.add_argument("--out", type=Path, required=True, help="folder for the items (the first labels go beside it)")
+    q.add_argument("--context", type=int, default=300, help="characters of seed text around a passage (default: 300)")
+    q.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
+    q.set_defaults(func=cmd_review_packets)
+    q = review.add_parser("record", help="compare the two annotations; with --adjudicated, write the reviews into the records")
+    q.add_argument("paths", nargs="*", type=Path, help=f"curated files or folders (default: {CURATED_DIR})")
+    q.add_argument("--first", type=Path, required=True, help="the first labels 'review packets' kept apart")
+    q.add_argument("--second", type=Path, required=True, help="the second annotator's labels: {record id: {aspect: label}}")
+    q.add_argument("--adjudicated", type=Path, help="the third reading: {record id: {aspect: {final, note}}}; "
+                                                     "without it, only list the differences")
+    q.add_argument("--annotator", default="second-annotator", help="who labelled blind")
+    q.add_argument("--adjudicator", help="who adjudicated")
+    q.set_defaults(func=cmd_review_record)
 
     p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
     p.add_argument("--check", action="store_true", help="only check that the committed files match the models")

@@ -67,11 +67,12 @@ def fill(path: Path, seeds: SeedStore, sources: dict[str, str], write: bool) -> 
             ending = "\n" if raw_lines[line.number - 1].endswith("\n") else ""
             raw_lines[line.number - 1] = json.dumps(d, ensure_ascii=False) + ending
     if write and any(c.resolved for c in changes):
-        _atomic_write(path, "".join(raw_lines))
+        write_atomically(path, "".join(raw_lines))
     return changes
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (a temporary file renamed over it), keeping its mode."""
     mode = path.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
