@@ -205,7 +205,7 @@ def test_a_claim_review_reads_its_aspects_off_the_claim(tmp_path, records):
     claim["curation"] = {"curated_by": "tests", "review_status": "reviewed",
                          "review": review(None, **{k: (v, v, v) for k, v in values.items()})}
     assert run(tmp_path, records) == []
-    claim["quantities"][0]["value"] = 2999
+    claim["quantities"][0].update(value=2999, high=2999)
     assert where(tmp_path, records) == [("clm-000-001", "/curation/review/labels/3/final")]
 
 
