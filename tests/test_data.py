@@ -57,6 +57,7 @@ NOT_QUANTITIES = re.compile(
     r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"
     r"|\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"
     r"|\bOct\. \d+\b|\bArticle \d+\b|\bT-72\b|\b38 North\b|\bsrc-\d+\b"
+    r"|\b(19|20)\d\ds?\b|\b\d+(st|nd|rd|th)\b"  # years, decades, ordinals
 )
 
 
