@@ -289,7 +289,11 @@ def cmd_add_source(args) -> int:
             raise UsageError(str(exc)) from None
         print(f"factset add-source: {exc}; nothing written", file=sys.stderr)
         return EXIT_INVALID
-    write(planned)
+    try:
+        write(planned)
+    except OSError as exc:
+        print(f"factset add-source: could not write: {exc}; nothing written", file=sys.stderr)
+        return EXIT_INVALID
     print(f"added {planned.source_id}: {planned.seed_path} (copied byte for byte), its source record in "
           f"{planned.sources_path}, and {planned.claims_path} (empty, for its claims)")
     print("next steps:")
@@ -357,9 +361,10 @@ def _seed_texts(sources: list, seed_dir: Path | None) -> dict[str, str]:
 def cmd_export(args) -> int:
     import json
 
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: is not a folder")
     records = _records(args.paths, args.release, args.seeds)
     texts = _seed_texts(records["source"], args.seeds)
-    args.out.mkdir(parents=True, exist_ok=True)
     if args.format == "web-annotation":
         from .curation.web_annotation import collection
 
@@ -367,14 +372,18 @@ def cmd_export(args) -> int:
         files = {"annotations.jsonld": json.dumps(doc, indent=1, ensure_ascii=False) + "\n"}
         what = f"{doc['total']} annotations (one per evidence record)"
     else:
-        from .curation.label_studio import label_config, tasks
+        from .curation.label_studio import BadExport, label_config, tasks
 
-        made = tasks(records["source"], records["claim"], records["evidence"], texts, search_in=args.search_in)
+        try:
+            made = tasks(records["source"], records["claim"], records["evidence"], texts, search_in=args.search_in)
+        except BadExport as exc:
+            raise UsageError(str(exc)) from None
         files = {"tasks.json": json.dumps(made, indent=1, ensure_ascii=False) + "\n", "label-config.xml": label_config()}
         regions = sum(len(t["predictions"][0]["result"]) for t in made)
         what = f"{len(made)} tasks with {regions} pre-annotated passages"
     from .curation.offsets import write_atomically
 
+    args.out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         write_atomically(args.out / name, text)
         print(f"wrote {args.out / name}")
@@ -405,6 +414,9 @@ def cmd_import(args) -> int:
     from .curation.label_studio import BadExport, read_export, to_evidence
     from .curation.offsets import write_atomically
 
+    _existing([args.file])
+    if not args.out.parent.is_dir() or args.out.is_dir():
+        raise UsageError(f"--out {args.out}: give a file in an existing folder")
     records = _records(args.against, None, args.seeds)
     texts = _seed_texts(records["source"], args.seeds)
     try:

@@ -214,3 +214,19 @@ def test_seed_iri_is_rfc_6920():
     # RFC 6920 section 8.1: the name of "Hello World!" (its sha256 in hex here)
     assert seed_iri("7f83b1657ff1fc53b92dc18148a1d65dfc2d4b1fa3d677284addd200126d9069") == \
         "ni:///sha-256;f4OxZX_x_FO5LcGBSKHWXfwtSx-j1ncoSt3SABJtkGk"
+
+
+def test_a_hostile_export_gives_a_message_not_a_traceback(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    assert main(["import", "--format", "label-studio", str(deep), "--out", str(tmp_path / "x.jsonl"),
+                 "--against", str(CURATED)]) == 1
+    assert "nested too deeply" in capsys.readouterr().err
+    export = _fixture_export()
+    export[0].update(predictions=5, annotations={"not": "a list"})  # no list of regions anywhere: nothing to read
+    imported = to_evidence(export, {"src-900": EMOJI_TEXT}, {"clm-900-001"}, {"evd-900-001-01": ORIGIN}, "tests")
+    assert imported.records == []
+    assert main(["import", "--format", "label-studio", str(tmp_path / "absent.json"), "--out", str(tmp_path / "x.jsonl")]) == 2
+    assert main(["export", "--format", "label-studio", "--out", str(tmp_path / "ls"), "--search-in", "src-999",
+                 str(CURATED)]) == 2
+    assert "--search-in src-999: no such source" in capsys.readouterr().err

@@ -86,6 +86,8 @@ def read_export(path: Path) -> list:
         raise BadExport(f"cannot read it: {exc.strerror}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadExport(f"is not a JSON file: {exc}") from None
+    except RecursionError:
+        raise BadExport("is not a JSON file Label Studio writes: nested too deeply") from None
     if isinstance(doc, dict):  # a single task
         doc = [doc]
     if not isinstance(doc, list):
@@ -122,8 +124,8 @@ def to_evidence(export: list, texts: dict[str, str], claim_ids: set[str], existi
     for n, task in enumerate(export):
         where = f"task {task.get('id', n) if isinstance(task, dict) else n}"
         claim_id, source_id, text = _task_data(task, where, texts, claim_ids)
-        exported = {r.get("id") for p in task.get("predictions") or [] if isinstance(p, dict)
-                    for r in p.get("result") or [] if isinstance(r, dict)}
+        exported = {r.get("id") for p in _items(task.get("predictions")) if isinstance(p, dict)
+                    for r in _items(p.get("result")) if isinstance(r, dict) and isinstance(r.get("id"), str)}
         seen = set()
         for i, result in enumerate(_result(task, where)):
             at = f"{where}, result {i} (id {result.get('id')!r})" if isinstance(result, dict) else f"{where}, result {i}"
@@ -170,6 +172,11 @@ def to_evidence(export: list, texts: dict[str, str], claim_ids: set[str], existi
     return imported
 
 
+def _items(value) -> list:
+    """A list as it stands; anything else (absent, or not a list) as no items."""
+    return value if isinstance(value, list) else []
+
+
 def _claim_of(evidence_id: str) -> str:
     return "clm-" + evidence_id[4:].rsplit("-", 1)[0]
 
@@ -190,14 +197,15 @@ def _task_data(task, where: str, texts: dict[str, str], claim_ids: set[str]) -> 
 
 def _result(task: dict, where: str) -> list:
     """The regions to read: the one submitted annotation, else the factset pre-annotation."""
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    annotations = [a for a in _items(task.get("annotations")) if isinstance(a, dict) and not a.get("was_cancelled")]
     if len(annotations) > 1:
         who = ", ".join(str(a.get("completed_by")) for a in annotations)
         raise BadExport(f"{where}: {len(annotations)} annotations (by {who}); keep the adjudicated one before importing")
     if annotations:
         chosen = annotations[0].get("result")
     else:
-        predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict) and p.get("model_version") == MODEL_VERSION]
+        predictions = [p for p in _items(task.get("predictions"))
+                       if isinstance(p, dict) and p.get("model_version") == MODEL_VERSION]
         chosen = predictions[0].get("result") if predictions else []
     if not isinstance(chosen, list):
         raise BadExport(f"{where}: 'result' is not a list of regions")

@@ -258,8 +258,11 @@ def _records(path: Path, kind: str) -> list[dict]:
 def _outlet_entity(entities: list[dict], outlet: str) -> str | None:
     """The news outlet entity whose name or an alias is ``outlet`` (case aside), if exactly one is."""
     wanted = outlet.strip().casefold()
-    matches = {d["id"] for d in entities if d.get("kind") == "news_outlet"
-               and wanted in {str(n).casefold() for n in [d.get("name"), *(a.get("name") for a in d.get("aliases") or [])]}}
+    def names(entity: dict) -> set[str]:
+        aliases = entity.get("aliases") if isinstance(entity.get("aliases"), list) else []
+        return {str(n).casefold() for n in [entity.get("name"), *(a.get("name") for a in aliases if isinstance(a, dict))]}
+
+    matches = {d["id"] for d in entities if d.get("kind") == "news_outlet" and wanted in names(d)}
     return matches.pop() if len(matches) == 1 else None
 
 
