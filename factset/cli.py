@@ -131,7 +131,8 @@ def _newest_release() -> str:
     return version
 
 
-def _non_negative(text: str) -> int:
+def offset(text: str) -> int:
+    """A character offset (argparse names the type in its message: 'invalid offset value')."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative")
@@ -240,7 +241,7 @@ def _locate(sub):
         "the quote is not in the seed, or occurs more than once and --near does not pick one"))
     p.add_argument("source", metavar="SOURCE", help="a source id (src-003) or a seed file name (003_79ee2a5e145d287a.txt)")
     p.add_argument("quote", metavar="QUOTE", help="the passage, exactly as the seed has it")
-    p.add_argument("--near", type=_non_negative, metavar="OFFSET",
+    p.add_argument("--near", type=offset, metavar="OFFSET",
                    help="of several occurrences, the one starting nearest this offset")
     p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
                    help=f"where to look a source id up (default: {CURATED_DIR}, else the newest release); repeatable")
