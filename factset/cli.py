@@ -371,10 +371,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_common(args) -> None:
+    """Options several commands share, checked once: a seed folder that is not there would
+    otherwise switch every quote check off."""
+    seeds = getattr(args, "seeds", None)
+    if seeds is not None and not seeds.is_dir():
+        raise UsageError(f"--seeds {seeds}: no such folder")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_common(args)
         return args.func(args)
     except UsageError as exc:
         print(f"factset: error: {exc}", file=sys.stderr)

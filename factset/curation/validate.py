@@ -84,12 +84,12 @@ def _run(task: Task) -> TaskResult:
     records = number = 0
 
     def know_text(info: SourceInfo) -> None:
-        text = seeds.text_of(info.seed_file)
+        text = seeds.text_of(info.seed_file, info.sha256)
         if text is not None:
             texts[info.id] = text
 
     def new_source(record: dict) -> None:
-        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
+        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record, trusted=not checked)
         know_text(info)
 
     def rules(record: dict, kind: str, number: int) -> None:

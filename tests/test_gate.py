@@ -1,0 +1,105 @@
+"""The gate: `factset validate ... --against` where a pull request controls every file it
+is given (records, seeds, names). Each test is one finding of issue 14."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from factset.cli import main
+from factset.curation.validate import validate
+
+from .conftest import REPO, by_id, write_jsonl
+
+SEED0 = "000_eb25a17c97a16560.txt"
+
+
+@pytest.fixture
+def seed_dir(tmp_path):
+    """A copy of the bundled seeds the test may tamper with."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(REPO / "seeds", folder)
+    return folder
+
+
+def errors_of(result):
+    return [(e.line, e.pointer, e.stage, e.message) for e in result.sorted_errors()]
+
+
+# ---------------------------------------------------------------- seeds are regular files
+
+
+@pytest.mark.parametrize("kind", ["symlink out", "symlink in", "fifo", "directory", "device"])
+def test_a_seed_that_is_not_a_regular_file_of_the_folder_is_refused(tmp_path, seed_dir, records, kind, capsys):
+    """A seed linking to any file (/proc/self/environ) and evidence with wrong offsets made
+    validate print that file a character per message; nothing but a regular file is read."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN=do-not-print-me " * 20, encoding="utf-8")
+    target = seed_dir / SEED0
+    target.unlink()
+    if kind == "symlink out":
+        target.symlink_to(secret)
+    elif kind == "symlink in":
+        target.symlink_to(seed_dir / "001_600098fa7e119347.txt")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    else:
+        target.symlink_to("/dev/zero")
+    ev = by_id(records, "evd-000-001-01")
+    ev.update(start=0, end=len(ev["quote"]))  # wrong offsets: the message would quote the file
+    path = write_jsonl(tmp_path / "records.jsonl", records)
+    assert main(["validate", "--seeds", str(seed_dir), str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "TOKEN" not in out and "do-not-print" not in out
+    assert f"/seed_file: seed file '{SEED0}'" in out and "regular file" in out, out
+
+
+def test_a_seed_that_is_not_utf8_is_reported_not_a_traceback(tmp_path, seed_dir, records, capsys):
+    (seed_dir / SEED0).write_bytes(b"caf\xe9 " * 10)
+    path = write_jsonl(tmp_path / "records.jsonl", records)
+    assert main(["validate", "--seeds", str(seed_dir), str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"seed file '{SEED0}' is not valid UTF-8" in out
+
+
+# ---------------------------------------------------------------- --against trusts no seed
+
+
+def test_an_edited_seed_is_caught_even_when_its_source_is_published(tmp_path, seed_dir, records):
+    """A contribution quoting a sentence added to a seed passed when the seed's source came
+    with --against: the trusted source's sha256 was never compared."""
+    added = " North Korea said it would send 99,000 more troops."
+    with open(seed_dir / SEED0, "a", encoding="utf-8") as handle:
+        handle.write(added)
+    text = (seed_dir / SEED0).read_text(encoding="utf-8")
+    published = write_jsonl(tmp_path / "published.jsonl", records[:5])
+    forged = dict(by_id(records, "evd-000-001-01"), id="evd-000-001-03", role="related", stance="neutral",
+                  quote=added.strip(), start=text.index(added.strip()), end=text.index(added.strip()) + len(added.strip()))
+    contribution = write_jsonl(tmp_path / "new.jsonl", [forged])
+    found = errors_of(validate([contribution], against=[published], seed_dir=seed_dir))
+    assert len(found) == 1, found
+    line, pointer, stage, message = found[0]
+    assert (line, pointer, stage) == (1, "/source_id", "rules")
+    assert f"'{SEED0}' hashes to" in message and "src-000" in message
+
+
+def test_a_missing_seed_of_a_published_source_is_an_error(tmp_path, seed_dir, records):
+    """Quote checks silently switched off when the seed (or every seed) was missing."""
+    published = write_jsonl(tmp_path / "published.jsonl", records[:5])
+    contribution = write_jsonl(tmp_path / "new.jsonl", [dict(by_id(records, "evd-000-001-02"), start=0)])
+    empty = tmp_path / "no-seeds"
+    empty.mkdir()
+    found = errors_of(validate([contribution], against=[published], seed_dir=empty))
+    assert [(line, pointer) for line, pointer, _, _ in found] == [(1, "/source_id")]
+    assert "not found" in found[0][3]
+
+
+def test_a_missing_seeds_folder_is_a_usage_error(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "records.jsonl", records)
+    assert main(["validate", "--seeds", str(tmp_path / "nowhere"), str(path)]) == 2
+    assert "nowhere" in capsys.readouterr().err
