@@ -55,6 +55,21 @@ def _finite_float(text):
     return value
 
 
+# The largest integer every JSON parser reads exactly: beyond it a double rounds, and one
+# parser's value is not another's (I-JSON, RFC 7493, section 2.2).
+MAX_EXACT_INTEGER = 2**53 - 1
+
+
+def _exact_int(text):
+    if len(text) > 4300:  # (converting it would take quadratic time: not even tried)
+        raise _Reject("invalid JSON: an integer has more than 4300 digits")
+    if len(text) > 15 and abs(int(text)) > MAX_EXACT_INTEGER:
+        shown = text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
+        raise _Reject(f"integer {shown} is beyond ±{MAX_EXACT_INTEGER:,}, the largest every JSON parser reads exactly "
+                      "(I-JSON, RFC 7493)")
+    return int(text)
+
+
 # A \uD800-\uDFFF escape: json.loads accepts a lone one, UTF-8 cannot encode it.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -63,7 +78,7 @@ def parse_object(text: str) -> dict[str, Any]:
     """Parse one record; raises ValueError with a plain message."""
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants,
-                          parse_float=_finite_float)
+                          parse_float=_finite_float, parse_int=_exact_int)
     except _Reject as exc:
         raise ValueError(str(exc)) from None
     except json.JSONDecodeError as exc:
