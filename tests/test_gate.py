@@ -103,3 +103,40 @@ def test_a_missing_seeds_folder_is_a_usage_error(tmp_path, records, capsys):
     path = write_jsonl(tmp_path / "records.jsonl", records)
     assert main(["validate", "--seeds", str(tmp_path / "nowhere"), str(path)]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- offsets --write
+
+
+def test_offsets_write_rewrites_only_the_evidence_it_fills(tmp_path, records, capsys):
+    """A line holding U+2028 (valid JSON) made 'offsets --write' split the file where the
+    reader did not, and write a record over another."""
+    by_id(records, "ent-john-kirby")["note"] = "line\u2028separator, paragraph\u2029separator, next line\u0085 too"
+    for r in records:
+        if r["type"] == "evidence":
+            del r["start"], r["end"]
+    path = write_jsonl(tmp_path / "new.jsonl", records)
+    before = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join(before[:2]) + b"\r\n" + b"\n".join(before[2:]))  # one CRLF line ending too
+    before = path.read_bytes().split(b"\n")
+    assert main(["offsets", "--write", str(path)]) == 0
+    after = path.read_bytes().split(b"\n")
+    assert len(after) == len(before)
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    assert changed == [4, 5]  # the two evidence records, nothing else
+    for i in changed:
+        record = json.loads(after[i])
+        assert record["type"] == "evidence" and record["end"] - record["start"] == len(record["quote"])
+    capsys.readouterr()
+    assert main(["validate", "--no-progress", str(path)]) == 1  # (U+0085 is a control character)
+    assert [line.split(" [")[0].split(": ")[-1] for line in capsys.readouterr().out.splitlines()[:-1]] == [
+        "control character U+0085 at position 46 is not allowed in record text"]
+
+
+def test_offsets_on_a_file_that_is_not_utf8_reports_the_line(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "new.jsonl", records)
+    path.write_bytes(path.read_bytes() + b'{"type": "evidence", "quote": "caf\xe9"}\n')
+    before = path.read_bytes()
+    assert main(["offsets", "--write", str(path)]) == 1  # a line it could not check
+    assert f"{path}:7: (unread): invalid UTF-8 at byte 34 of the line: not checked [error]" in capsys.readouterr().out
+    assert path.read_bytes() == before
