@@ -3,6 +3,7 @@ is given (records, seeds, names). Each test is one finding of issue 14."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -140,3 +141,68 @@ def test_offsets_on_a_file_that_is_not_utf8_reports_the_line(tmp_path, records, 
     assert main(["offsets", "--write", str(path)]) == 1  # a line it could not check
     assert f"{path}:7: (unread): invalid UTF-8 at byte 34 of the line: not checked [error]" in capsys.readouterr().out
     assert path.read_bytes() == before
+
+
+# ---------------------------------------------------------------- one source per seed file
+
+
+def test_one_source_per_seed_file(tmp_path, records):
+    """Two source records for one seed let a claim be 'supported' by its own article."""
+    twin = dict(by_id(records, "src-000"), id="src-900")
+    records.insert(1, twin)
+    found = errors_of(validate([write_jsonl(tmp_path / "records.jsonl", records)]))
+    assert [(line, pointer, stage) for line, pointer, stage, _ in found] == [(2, "/seed_file", "rules")]
+    assert f"seed file '{SEED0}' already has its source src-000" in found[0][3] and ":1" in found[0][3]
+
+
+def test_a_contributed_source_may_not_take_a_published_seed(tmp_path, records):
+    published = write_jsonl(tmp_path / "published.jsonl", records)
+    contribution = write_jsonl(tmp_path / "new.jsonl", [dict(by_id(records, "src-004"), id="src-904")])
+    found = errors_of(validate([contribution], against=[published]))
+    assert [(line, pointer) for line, pointer, _, _ in found] == [(1, "/seed_file")]
+    assert "already has its source src-004" in found[0][3]
+
+
+# ---------------------------------------------------------------- no index is packed into 16 bits
+
+MANY = 65_537  # one more than 16 bits count
+
+
+def _second_claim(records):
+    """A second claim of src-000, with its origin passage, for relations to point at."""
+    claim = dict(copy.deepcopy(by_id(records, "clm-000-001")), id="clm-000-002",
+                 attestation={"label": "not_attested", "evidence_ids": []})
+    claim["verdict"] = dict(claim["verdict"], evidence_ids=["evd-000-002-01"])
+    origin = dict(by_id(records, "evd-000-001-01"), id="evd-000-002-01", claim_id="clm-000-002")
+    return records + [claim, origin]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_relation_past_index_65535_is_checked_and_named_right(tmp_path, records, jobs):
+    records = _second_claim(records)
+    claim = by_id(records, "clm-000-001")
+    claim["relations"] = [{"kind": "updates", "target": "clm-000-002"}] * (MANY - 1) + [{"kind": "updates", "target": "clm-000-404"}]
+    claim["attribution"]["chain"] = [{"entity_id": "ent-john-kirby", "description": "via"}] * (MANY - 1) + [
+        {"entity_id": "ent-nobody", "description": "via"}]
+    path = write_jsonl(tmp_path / "records.jsonl", records)
+    found = errors_of(validate([path], max_line_bytes=16 << 20, jobs=jobs))
+    assert found == [
+        (4, f"/attribution/chain/{MANY - 1}/entity_id", "rules", "entity 'ent-nobody' does not exist"),
+        (4, f"/relations/{MANY - 1}/target", "rules", "claim 'clm-000-404' does not exist"),
+    ]
+
+
+def test_more_than_65536_input_files(tmp_path, records):
+    """More than 65,536 input files raised an OverflowError."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    entity = json.dumps(by_id(records, "ent-john-kirby"))
+    for i in range(MANY):
+        (folder / f"{i:06d}.jsonl").write_text(entity.replace("ent-john-kirby", f"ent-person-{i}") + "\n", encoding="utf-8")
+    (folder / f"{MANY - 1:06d}.jsonl").write_text(
+        entity.replace("ent-john-kirby", "ent-last").replace('"curation"', '"speaks_for": "ent-nobody", "curation"') + "\n",
+        encoding="utf-8")
+    result = validate([folder])
+    assert result.files == MANY
+    assert errors_of(result) == [(1, "/speaks_for", "rules", "entity 'ent-nobody' does not exist")]
+    assert result.sorted_errors()[0].path == str(folder / f"{MANY - 1:06d}.jsonl")

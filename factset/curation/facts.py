@@ -143,6 +143,7 @@ class Facts:
     ref_index: array = _column("I")  # the reference's index in its list (chain, relations)
     speaks_for: dict[int, tuple[int, int]] = field(default_factory=dict)  # entity hash -> (its body's hash, row)
     narrators: dict[int, int] = field(default_factory=dict)  # source hash -> its narrator's hash
+    seed_sources: list = field(default_factory=list)  # (seed file, source hash, row) of every source
     rejected: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (file, line) of a record refused for its shape
 
     def adder(self) -> Callable[[dict, int, int], None]:
@@ -215,9 +216,11 @@ class Facts:
             if kind == "entity" and (body := d.get("speaks_for")) is not None:
                 self.speaks_for.setdefault(hash(d["id"]), (hash(body), base + i))
                 refs.append((base + i, body, _SPEAKS_FOR, 0))
-            elif kind == "source" and (narrator := d.get("narrator_id")) is not None:
-                self.narrators.setdefault(hash(d["id"]), hash(narrator))
-                refs.append((base + i, narrator, _NARRATOR, 0))
+            elif kind == "source":
+                self.seed_sources.append((d["seed_file"], hash(d["id"]), base + i))
+                if (narrator := d.get("narrator_id")) is not None:
+                    self.narrators.setdefault(hash(d["id"]), hash(narrator))
+                    refs.append((base + i, narrator, _NARRATOR, 0))
         return refs
 
     def _run_keeper(self) -> Callable[[int, int, int], None]:
@@ -266,6 +269,9 @@ class Facts:
                 for source, narrator in values.items():
                     self.narrators.setdefault(source, narrator)
                 continue
+            if name == "seed_sources":
+                self.seed_sources.extend((seed, source, row + base) for seed, source, row in values)
+                continue
             if name.startswith("run_"):
                 continue
             if name.endswith("_rows") and base:
@@ -308,6 +314,7 @@ class Facts:
         self._checked = np.repeat(run_files >= against_files, np.diff(np.append(starts, len(self.ids))))
         ids = np.frombuffer(self.ids, dtype=np.int64)
         yield from self._duplicates(ids, reread, where)
+        yield from self._one_source_per_seed(reread, where)
         # A reference is looked up among the records of the type it must name (ids carry their
         # type's prefix, so no other record could hold it): sources and entities are few, and a
         # small table is searched much faster than all ids.
@@ -360,6 +367,25 @@ class Facts:
             if rid in first and self._checked[row]:
                 yield loc, "/id", f"duplicate id {rid!r}: first used at {where(first[rid])}"
             first.setdefault(rid, loc)
+
+    def _one_source_per_seed(self, reread, where):
+        """A seed file has one source record: under two source ids, an article could
+        corroborate its own claims as if it were another source."""
+        first: dict[str, tuple[int, int]] = {}  # seed file -> (source hash, row) of its first source
+        twins = []
+        for seed, source, row in sorted(self.seed_sources, key=lambda s: s[2]):
+            if seed not in first:
+                first[seed] = (source, row)
+            elif source != first[seed][0] and self._checked[row]:  # (one id twice is a duplicate id)
+                twins.append((row, first[seed][1]))
+        if not twins:
+            return
+        records = reread([self._loc(r) for pair in twins for r in pair])
+        for row, first_row in twins:
+            loc, first_loc = self._loc(row), self._loc(first_row)
+            seed = records[loc]["seed_file"]
+            yield loc, "/seed_file", (f"seed file {seed!r} already has its source {records[first_loc]['id']} "
+                                      f"({where(first_loc)}): one source record per seed file")
 
     # ----------------------------------------------------------- sides
 
