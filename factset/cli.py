@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .records import schema as schema_mod
 from .curation.loader import DEFAULT_MAX_LINE_BYTES
-from .curation.reporters import REPORTERS
+from .curation.reporters import REPORTERS, shown
 from .curation.seeds import SeedStore, default_seed_dir
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PUSH_FAILED = 0, 1, 2, 3
@@ -19,14 +19,22 @@ CURATED_DIR = Path("data/curated")
 PREVIEW_DIR = Path("build/preview")  # where 'factset build' writes a version not released yet (git-ignored)
 
 
+INSTALL_REPORT = "pip install 'factset[report]'"
+
+
 class UsageError(Exception):
     pass
 
 
 def _existing(paths: list[Path]) -> list[Path]:
-    missing = [str(p) for p in paths if not p.exists()]
+    """Paths named on the command line: each a regular file or a folder (a FIFO or a device
+    would block or never end)."""
+    missing = [shown(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    special = [shown(p) for p in paths if not (p.is_dir() or p.is_file())]
+    if special:
+        raise UsageError(f"not a regular file or folder: {', '.join(special)} (only regular files are read)")
     return paths
 
 
@@ -36,6 +44,8 @@ def cmd_validate(args) -> int:
     paths = _existing(args.paths or [CURATED_DIR])
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.max_line_bytes < 1:
+        raise UsageError("--max-line-bytes must be at least 1")
     result = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes,
                       jobs=args.jobs, fast=not args.slow, progress=args.progress)
     REPORTERS[args.format](result, sys.stdout)
@@ -90,28 +100,36 @@ def cmd_build(args) -> int:
     import shutil
 
     from .publish.build import build, read_version, release_date
-    from .publish.release import ReleaseError
-    from .research.timeline import release_figures
+    from .publish.release import UNRELEASED, ReleaseError
+    from .research.timeline import can_draw, release_figures
 
+    curated, releases = args.data / "curated", args.data / "releases"
+    if not curated.is_dir():
+        raise UsageError(f"{curated}: no such folder (the curated records to release)")
+    # Figures are derived: drawn where matplotlib is installed; a release is its data.
+    figures = release_figures if can_draw() else None
     try:
         version = read_version(args.data)
         date = release_date(args.changelog, version)
-        out = args.data / "releases"
+        out = releases
         if date is None:  # not released yet: a preview, rebuilt each time, outside the releases
-            out, date = PREVIEW_DIR, "unreleased"
+            out, date = PREVIEW_DIR, UNRELEASED
             shutil.rmtree(out / version, ignore_errors=True)
-        print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
-        outcome = build(args.data / "curated", out, version, date,
-                        validate=lambda paths: validate(paths, seed_dir=args.seeds), figures=release_figures)
+        elif figures is None and not (out / version).exists():
+            raise ReleaseError(f"a new release carries its timeline figure, drawn with matplotlib: {INSTALL_REPORT}")
+        print(f"validating {curated} ...", file=sys.stderr)
+        outcome = build(curated, out, version, date, validate=lambda paths: validate(paths, seed_dir=args.seeds),
+                        figures=figures, releases=releases)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
     counts = ", ".join(f"{n} {name}" for name, n in outcome.counts.items())
     if out == PREVIEW_DIR:
-        print(f"built a preview of release {outcome.version} at {outcome.path} ({counts}); it is released once "
+        drawn = "" if figures else f" (no figures: matplotlib is not installed; {INSTALL_REPORT})"
+        print(f"built a preview of release {outcome.version} at {outcome.path} ({counts}){drawn}; it is released once "
               f"{args.changelog} has an entry '## [{version}] - YYYY-MM-DD'")
         return EXIT_OK
-    verb = "built" if outcome.status == "built" else "already built, identical:"
+    verb = "built" if outcome.status == "built" else "already built, identical data:"
     print(f"{verb} release {outcome.version} at {outcome.path} ({counts})")
     return EXIT_OK
 

@@ -206,3 +206,136 @@ def test_more_than_65536_input_files(tmp_path, records):
     assert result.files == MANY
     assert errors_of(result) == [(1, "/speaks_for", "rules", "entity 'ent-nobody' does not exist")]
     assert result.sorted_errors()[0].path == str(folder / f"{MANY - 1:06d}.jsonl")
+
+
+# ---------------------------------------------------------------- what may be named as input
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+
+def run_cli(*args, cwd=None, timeout=60, **kwargs):
+    return subprocess.run([sys.executable, "-m", "factset.cli", *map(str, args)], capture_output=True, cwd=cwd,
+                          timeout=timeout, **kwargs)
+
+
+def test_an_empty_folder_is_no_records_found(tmp_path, capsys):
+    folder = tmp_path / "contribution"
+    folder.mkdir()
+    assert main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert f"{folder}: (file): no records found: the folder holds no *.jsonl file [read]" in out
+    assert out.splitlines()[-1].startswith("invalid: 1 error(s)")
+
+
+def test_the_same_file_given_twice_is_read_once(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "records.jsonl", records)
+    assert main(["validate", str(path), str(tmp_path), str(tmp_path / "." / "records.jsonl")]) == 0
+    assert capsys.readouterr().out.startswith("ok: 1 file(s)")
+    assert main(["validate", "--against", str(path), str(path)]) == 0  # checked, not also trusted
+    assert capsys.readouterr().out.startswith("ok: 1 file(s)")
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "/dev/urandom", "/dev/stdin", "folder of a fifo"])
+def test_only_regular_files_are_read(tmp_path, special):
+    """A FIFO or /dev/zero hung validate; /dev/urandom grew without bound; /dev/stdin crashed."""
+    if special.startswith("/dev/"):
+        target = special
+    else:
+        target = tmp_path / "pipe.jsonl"
+        os.mkfifo(target)
+    proc = run_cli("validate", tmp_path if special == "folder of a fifo" else target, stdin=subprocess.PIPE, timeout=30)
+    err = proc.stderr.decode() + proc.stdout.decode()
+    assert "Traceback" not in err
+    if special == "folder of a fifo":
+        assert proc.returncode == 1 and "pipe.jsonl: (file): not a regular file" in err, err
+    else:
+        assert proc.returncode == 2 and "not a regular file" in err, err
+
+
+def test_a_symlink_in_a_folder_is_reported_not_followed(tmp_path, records, capsys):
+    outside = write_jsonl(tmp_path / "outside.jsonl", ['{"type": "entity", "id": "ent-secret-value"}'])
+    folder = tmp_path / "contribution"
+    folder.mkdir()
+    write_jsonl(folder / "records.jsonl", records)
+    (folder / "link.jsonl").symlink_to(outside)
+    (folder / "linked-folder").symlink_to(tmp_path)
+    assert main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "secret" not in out
+    assert f"{folder / 'link.jsonl'}: (file): a symbolic link is not followed" in out
+    assert f"{folder / 'linked-folder'}: (file): a symbolic link is not followed" in out
+
+
+def test_a_file_name_cannot_forge_a_report_line(tmp_path, records):
+    path = write_jsonl(tmp_path / "x.jsonl\nok: 1 file(s), 9 claim\n.jsonl", records + ['{"type": "claim"}'])
+    proc = run_cli("validate", path)
+    lines = proc.stdout.decode().splitlines()
+    assert proc.returncode == 1
+    assert not [line for line in lines if line.startswith("ok")], lines
+    assert "x.jsonl\\nok: 1 file(s), 9 claim\\n.jsonl:7" in proc.stdout.decode()
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_not_a_traceback(tmp_path, records):
+    name = os.fsdecode(b"caf\xe9.jsonl")
+    path = write_jsonl(tmp_path / name, records + ['{"type": "claim"}'])
+    for fmt in ("text", "json"):
+        proc = run_cli("validate", "--format", fmt, path, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        out = proc.stdout.decode("utf-8")
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr.decode(), proc.stderr
+        if fmt == "json":
+            out = json.loads(out)["errors"][0]["path"]
+        assert "caf\\xe9.jsonl" in out
+
+
+def test_max_line_bytes_must_be_positive(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "records.jsonl", records)
+    assert main(["validate", "--max-line-bytes", "0", str(path)]) == 2
+    assert "--max-line-bytes" in capsys.readouterr().err
+
+
+def test_jobs_are_capped_by_the_cores(tmp_path, records, monkeypatch):
+    """--jobs 2000 forked 2,000 processes."""
+    import multiprocessing
+
+    from factset.curation import validate as validate_mod
+
+    asked = []
+    real = multiprocessing.get_context
+
+    def spy(method=None):
+        context = real(method)
+
+        class Counting:
+            def Pool(self, processes, *args, **kwargs):
+                asked.append(processes)
+                return context.Pool(processes, *args, **kwargs)
+
+        return Counting()
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 1024)
+    path = write_jsonl(tmp_path / "records.jsonl", records * 3)
+    validate([path], jobs=2000)
+    assert asked and asked[0] <= (os.cpu_count() or 1)
+
+
+def test_a_long_line_is_not_read_whole_to_split_a_file(tmp_path, monkeypatch):
+    """Splitting a file into byte ranges read a line across a cut whole (a 1.5 GB line: 1.5 GB)."""
+    import tracemalloc
+
+    from factset.curation import validate as validate_mod
+
+    path = tmp_path / "long.jsonl"
+    with open(path, "wb") as handle:
+        handle.write(b'{"type": "entity", "note": "')
+        for _ in range(40):
+            handle.write(b"a" * 2**20)
+        handle.write(b'"}\n{"type": "entity"}\n')
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 1 << 20)
+    tracemalloc.start()
+    tasks = validate_mod._tasks([(path, True)])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4 << 20, peak
+    assert [t.start for t in tasks] == [0, 40 * 2**20 + 31]

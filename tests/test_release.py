@@ -58,7 +58,7 @@ def test_existing_release_is_never_rewritten(tmp_path, curated, records):
     before = snapshot(run_build(curated, out).path)
     by_id(records, "ent-john-kirby")["role"] = "Spokesperson"
     write_jsonl(curated / "records.jsonl", records)
-    with pytest.raises(ReleaseError, match="already exists .* differs in: .*entities.jsonl.*bump data/VERSION"):
+    with pytest.raises(ReleaseError, match="already exists .* data differ in: .*entities.jsonl.*set data/VERSION to 2.0.0"):
         run_build(curated, out)
     assert snapshot(out / "1.0.0") == before
     assert run_build(curated, out, version="2.0.0").status == "built"
@@ -82,9 +82,9 @@ def test_failed_write_leaves_nothing_behind(tmp_path, curated):
 def test_load_verifies_and_returns_models(tmp_path, curated):
     out = tmp_path / "releases"
     run_build(curated, out, version="1.0.0")
-    run_build(curated, out, version="1.1.0")
+    run_build(curated, out, version="1.0.1")  # the same records: a PATCH
     latest = load(directory=out)
-    assert latest.version == "1.1.0"
+    assert latest.version == "1.0.1"
     assert [c.id for c in latest.claims] == ["clm-000-001"]
     assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 2
     assert load("1.0.0", directory=out).version == "1.0.0"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,11 +216,54 @@ def too_long(length: int, limit: int) -> str:
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Files named, and the ``*.jsonl`` files (sorted) of folders named."""
+    """Files named, and the ``*.jsonl`` files (sorted) of folders named; each file once."""
+    return inputs(paths)[0]
+
+
+def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """``(files, skipped)``: the files named and the ``*.jsonl`` files (sorted) of the folders
+    named, each once however often it is named; and what is not read, with why.
+
+    Only regular files are read: a FIFO or a device would block or never end. In a folder a
+    symbolic link is not followed (a contribution must not make the validator read files
+    elsewhere); a file named by the caller is read wherever it is. A folder without any
+    ``*.jsonl`` file is skipped with "no records found".
+    """
     files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.jsonl") if p.is_file()))
-        else:
+    skipped: list[tuple[Path, str]] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(path: Path) -> None:
+        try:
+            info = path.stat()
+        except OSError as exc:
+            skipped.append((path, f"cannot be read: {exc.strerror}"))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            skipped.append((path, "not a regular file: only regular files are read"))
+        elif (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
             files.append(path)
-    return files
+
+    for path in paths:
+        if not path.is_dir():
+            add(path)
+            continue
+        found = []
+        for folder, dirs, names in os.walk(path):  # (does not descend into linked folders)
+            for name in dirs:
+                if os.path.islink(os.path.join(folder, name)):
+                    found.append((Path(folder, name), NOT_FOLLOWED))
+            found.extend((Path(folder, name), NOT_FOLLOWED if os.path.islink(os.path.join(folder, name)) else None)
+                         for name in names if name.endswith(".jsonl"))
+        if not found:
+            skipped.append((path, "no records found: the folder holds no *.jsonl file"))
+        for file, reason in sorted(found):
+            if reason is None:
+                add(file)
+            else:
+                skipped.append((file, reason))
+    return files, skipped
+
+
+NOT_FOLLOWED = "a symbolic link is not followed: name the file itself to read it"

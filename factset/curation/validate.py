@@ -25,7 +25,7 @@ import jiter
 import numpy as np
 
 from .fast_path import BlockChecker, LineChecker
-from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_chunks, line_range, too_long
+from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, inputs, line_chunks, line_range, too_long
 from .result import Error, Result
 from .facts import Facts
 from .record_rules import SourceInfo, needing_rules, record_findings
@@ -166,11 +166,17 @@ def validate(
     they resolve references and claim ids, and are not themselves reported on.
     """
     options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast)
-    files = [(p, False) for p in expand(list(against))] + [(p, True) for p in expand(list(paths))]
+    checked_files, skipped = inputs(list(paths))
+    published, skipped_published = inputs(list(against))
+    # A file given both ways is checked (and so not also trusted): each file is read once.
+    checked_ids = {_identity(p) for p in checked_files}
+    files = [(p, False) for p in published if _identity(p) not in checked_ids] + [(p, True) for p in checked_files]
     names = [str(p) for p, _ in files]
     tasks = _tasks(files)
+    jobs = max(1, min(jobs, os.cpu_count() or 1))  # more processes than cores only cost memory
 
     result = Result(files=sum(checked for _, checked in files))
+    result.errors.extend(Error(str(path), 0, "", "read", reason) for path, reason in skipped_published + skipped)
     facts = Facts()
     deferred: dict[int, array] = {}  # file index -> lines
     bar = _progress_bar(sum(_size(p) for p, _ in files)) if progress else None
@@ -233,6 +239,11 @@ def _shifted(error: Error, shift: int) -> Error:
     return Error(error.path, error.line + shift, error.pointer, error.stage, error.message, error.record_id)
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -251,15 +262,27 @@ def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
         cuts = [0]
         with open(path, "rb") as handle:
             for nominal in range(RANGE_BYTES, size, RANGE_BYTES):
-                handle.seek(max(nominal, cuts[-1]))
-                handle.readline()  # to the start of the next line
-                if handle.tell() >= size:
+                if nominal < cuts[-1]:  # inside the long line just crossed: the same cut
+                    continue
+                at = _next_line_start(handle, nominal)
+                if at >= size:
                     break
-                if handle.tell() > cuts[-1]:
-                    cuts.append(handle.tell())
+                cuts.append(at)
         bounds = [*cuts, None]
         tasks.extend(Task(index, str(path), a, b, checked) for a, b in zip(bounds, bounds[1:]))
     return tasks
+
+
+def _next_line_start(handle, at: int) -> int:
+    """The offset after the first newline at or after ``at`` (the file's end if none),
+    read a block at a time: a line of any length is never held whole."""
+    handle.seek(at)
+    while block := handle.read(64 << 10):
+        newline = block.find(b"\n")
+        if newline != -1:
+            return at + newline + 1
+        at += len(block)
+    return at
 
 
 def _execute(tasks: list[Task], jobs: int, options: Options) -> Iterator[TaskResult]:

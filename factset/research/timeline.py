@@ -155,6 +155,13 @@ def timeline_png(release: Release, topic: str = MAIN_TOPIC) -> bytes:
     return png_bytes(timeline_figure(timeline_points(release, topic), topic))
 
 
+def can_draw() -> bool:
+    """Whether matplotlib (the ``report`` extra) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def release_figures(release: Release) -> dict[str, bytes]:
     """The figures a release carries beside its data (``factset build`` passes this in)."""
     from ..publish.release import ReleaseError
