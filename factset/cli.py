@@ -1,11 +1,14 @@
 """The ``factset`` command.
 
-Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error.
+Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error (including a path
+that cannot be read or written, a full disk), 3 an upload refused (push only), 130
+interrupted, 141 the output's reader has gone (a closed pipe).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from .curation.reporters import REPORTERS, shown
 from .curation.seeds import SeedStore, default_seed_dir
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PUSH_FAILED = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # as a shell reports a process ended by SIGINT, SIGPIPE
 CURATED_DIR = Path("data/curated")
 PREVIEW_DIR = Path("build/preview")  # where 'factset build' writes a version not released yet (git-ignored)
 
@@ -85,6 +89,8 @@ def cmd_offsets(args) -> int:
 def cmd_locate(args) -> int:
     from .curation.seeds import SeedError
 
+    if not args.quote:
+        raise UsageError("the quote is empty: give the passage to locate")
     seeds = SeedStore(args.seeds or default_seed_dir())
     try:
         start, end = seeds.get(args.seed_file).locate(args.quote)
@@ -134,11 +140,30 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+# A Hub repository id: "name" or "namespace/name", each of letters, digits, '-', '_' and '.',
+# beginning and ending with a letter, digit or '_', no '--' or '..', at most 96 characters
+# (huggingface_hub.utils.validate_repo_id).
+_HUB_NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?"
+HUB_REPO_ID = re.compile(rf"(?:{_HUB_NAME}/)?{_HUB_NAME}")
+
+
+def _released(version: str | None) -> str | None:
+    """``--version``: a released version (or None for the latest); an unknown one is a usage error."""
+    from .publish.release import releases_dir, versions
+
+    if version is not None and version not in versions():
+        raise UsageError(f"release {version!r} not found in {releases_dir()}; available: {', '.join(versions()) or 'none'}")
+    return version
+
+
 def cmd_push(args) -> int:
     from .publish.release import ReleaseError, release_path, verify
 
+    repo_id = args.repo_id
+    if not (HUB_REPO_ID.fullmatch(repo_id) and len(repo_id) <= 96 and "--" not in repo_id and ".." not in repo_id):
+        raise UsageError(f"--repo-id {repo_id!r} is not a Hub repository id (e.g. your-name/factset)")
     try:
-        path = release_path(args.version)
+        path = release_path(_released(args.version))
         verify(path)
     except ReleaseError as exc:
         print(f"factset push: {exc}", file=sys.stderr)
@@ -165,16 +190,19 @@ def cmd_push(args) -> int:
 
 def cmd_report(args) -> int:
     from .publish.release import ReleaseError, load
+    from .research.timeline import can_draw
 
+    if not can_draw():
+        raise UsageError(f"the report draws its figures with matplotlib, which is not installed: {INSTALL_REPORT}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {shown(args.out)} is a file: the report is a folder (index.html and its figures)")
     try:
-        release = load(args.version)
+        release = load(_released(args.version))
     except ReleaseError as exc:
         print(f"factset report: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    try:
-        from .research.report import write_report
-    except ImportError as exc:
-        raise UsageError(f"the report needs matplotlib ({exc}): pip install 'factset[report]'") from None
+    from .research.report import write_report
+
     out = args.out or Path("report") / release.version
     for path in write_report(release, out, args.topic):
         print(f"wrote {path}")
@@ -402,12 +430,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _check_common(args)
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so that an output that cannot be written is reported like any error
+        return code
     except UsageError as exc:
         print(f"factset: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader has gone (e.g. '| head -1'): nothing more to say to it
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a path that cannot be read or written, a full disk: not the data's fault
+        _stdout_to_devnull()
+        print(f"factset: error: {shown(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        print("factset: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _stdout_to_devnull() -> None:
+    """Send what is left in stdout's buffer nowhere, so that exiting does not fail again on it."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # (stdout without a file descriptor, as under test)
+        pass
 
 
 if __name__ == "__main__":

@@ -339,3 +339,85 @@ def test_a_long_line_is_not_read_whole_to_split_a_file(tmp_path, monkeypatch):
     tracemalloc.stop()
     assert peak < 4 << 20, peak
     assert [t.start for t in tasks] == [0, 40 * 2**20 + 31]
+
+
+# ---------------------------------------------------------------- messages and exit codes, not tracebacks
+
+
+def _many_errors(tmp_path, n=3000):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"type": "tweet"}\n' * n, encoding="utf-8")
+    return path
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path):
+    """'factset validate ... | head -1' printed a BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "factset.cli", "validate", str(_many_errors(tmp_path))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_an_output_that_cannot_be_written_is_a_message(tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "factset.cli", "validate", str(_many_errors(tmp_path, 10))],
+                              stdout=full, stderr=subprocess.PIPE, timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "No space left on device" in err and "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_report_into_an_existing_file_is_a_usage_error(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    taken = tmp_path / "report.html"
+    taken.write_text("mine", encoding="utf-8")
+    assert main(["report", "--out", str(taken)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert taken.read_text(encoding="utf-8") == "mine"
+
+
+def test_an_unknown_version_is_a_usage_error(capsys):
+    assert main(["report", "--version", "9.9.9"]) == 2
+    assert "release '9.9.9' not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("repo_id", ["not a repo", "a/b/c", "me/--x", "me/x..y", "-me/x", "me/" + "x" * 97, ""])
+def test_a_malformed_repo_id_is_a_usage_error(repo_id, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # never reached: no hub, no network
+    assert main(["push", f"--repo-id={repo_id}"]) == 2
+    assert "--repo-id" in capsys.readouterr().err
+
+
+def test_locate_an_empty_quote_is_a_usage_error(capsys):
+    """'locate ""' printed every position of the seed."""
+    assert main(["locate", SEED0, ""]) == 2
+    assert "empty" in capsys.readouterr().err
+
+
+def test_an_empty_quote_is_never_searched_for(tmp_path, records, capsys):
+    ev = by_id(records, "evd-000-001-01")
+    ev["quote"] = ""
+    del ev["start"], ev["end"]
+    path = write_jsonl(tmp_path / "new.jsonl", records)
+    assert main(["offsets", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "the quote is empty" in out and len(out) < 2000
+
+
+def test_report_without_matplotlib_says_what_to_install(monkeypatch, capsys, tmp_path):
+    """The install hint was dead code: report gave a traceback."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.chdir(tmp_path)
+    assert main(["report"]) == 2
+    assert "pip install 'factset[report]'" in capsys.readouterr().err
+    assert not (tmp_path / "report").exists()

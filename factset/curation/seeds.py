@@ -47,6 +47,8 @@ class Seed:
         Raises SeedError when the quote is absent, or ambiguous and ``near``
         does not say which occurrence is meant.
         """
+        if not quote:  # (it would be found at every position)
+            raise SeedError("the quote is empty: give the passage as it stands in the seed")
         starts = self.find_all(quote)
         if not starts:
             raise SeedError(f"quote not found in {self.path.name}{_hint(self.text, quote)}")

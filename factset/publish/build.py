@@ -4,6 +4,7 @@ from CHANGELOG.md, not the clock) and atomic (a temporary folder renamed into pl
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -33,9 +34,11 @@ def read_version(data_dir: Path) -> str:
     """The version to release: the one place it is declared is ``data/VERSION``."""
     path = data_dir / "VERSION"
     try:
-        version = path.read_text(encoding="utf-8").strip()
+        version = path.read_bytes().decode("utf-8").strip()
     except FileNotFoundError:
         raise ReleaseError(f"{path} is missing: it declares the version to release") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReleaseError(f"{path} cannot be read ({exc}): it is a text file holding the version, e.g. 1.2.0") from None
     version_key(version)
     return version
 
@@ -43,9 +46,19 @@ def read_version(data_dir: Path) -> str:
 def release_date(changelog: Path, version: str) -> str | None:
     """The date of ``## [version] - YYYY-MM-DD`` in the changelog (the release date), or None
     while the version has no dated entry (it is not released yet)."""
-    text = changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
-    match = re.search(rf"^## \[{re.escape(version)}\] - (\d{{4}}-\d{{2}}-\d{{2}})\s*$", text, re.MULTILINE)
-    return match.group(1) if match else None
+    try:
+        text = changelog.read_bytes().decode("utf-8") if changelog.is_file() else ""
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{changelog} is not valid UTF-8 (byte {exc.start}): save it as UTF-8") from None
+    match = re.search(rf"^## \[{re.escape(version)}\] - ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})\s*$", text, re.MULTILINE)
+    if match is None:
+        return None
+    try:
+        dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        raise ReleaseError(f"{changelog}: the entry of {version} is dated {match.group(1)}, but {match.group(1)} is not a date "
+                           "(YYYY-MM-DD)") from None
+    return match.group(1)
 
 
 def changelog_date(changelog: Path, version: str) -> str:
