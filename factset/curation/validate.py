@@ -11,8 +11,8 @@ errors included, is the same as with one job.
 from __future__ import annotations
 
 import gc
-import itertools
 import os
+import signal
 import sys
 from array import array
 from collections import Counter
@@ -184,7 +184,7 @@ def validate(
     found_sources: dict[str, SourceInfo] = {}
     lines_seen: Counter = Counter()
     records_seen: Counter = Counter()
-    with _collector_paused():
+    with _collector_paused(), _closed(results):
         for task, out in zip(tasks, results):
             shift = lines_seen[task.file_index]
             lines_seen[task.file_index] += out.lines
@@ -218,6 +218,18 @@ def validate(
     for loc, at, message in found:
         result.errors.append(Error(names[loc[0]], loc[1], at, "rules", message, records[loc]["id"]))
     return result
+
+
+@contextmanager
+def _closed(results: Iterator):
+    """Close a generator of results when the loop over it ends, even by Ctrl-C: now, not
+    whenever the interrupted frame is let go."""
+    try:
+        yield
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 @contextmanager
@@ -303,15 +315,36 @@ def _execute(tasks: list[Task], jobs: int, options: Options) -> Iterator[TaskRes
     first = _run(tasks[0])
     # fork: workers inherit the checkers and the sources known so far, and the parent's
     # str hash seed, so their id hashes agree.
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=gc.disable)  # gc: as _collector_paused
-    return itertools.chain([first], _closing(pool, pool.imap(_run, tasks[1:])))
-
-
-def _closing(pool, results):
+    # SIGINT is held while the workers are forked, so that none is interrupted before it ignores it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        yield from results
+        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(tasks) - 1), initializer=_worker_init)
     finally:
-        pool.close()
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return _pooled(first, pool, tasks[1:])
+
+
+def _worker_init() -> None:
+    """A worker leaves Ctrl-C to the parent (which ends the pool), and its collector off (as
+    _collector_paused)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.disable()
+
+
+def _pooled(first: TaskResult, pool, tasks: list[Task]) -> Iterator[TaskResult]:
+    """The first result, then the pool's in order; the pool is ended whatever happens (on
+    Ctrl-C or an error its workers are terminated, not waited for: they would never finish)."""
+    finished = False
+    try:
+        yield first
+        yield from pool.imap(_run, tasks)
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
         pool.join()
 
 
