@@ -466,3 +466,102 @@ def _group(pgid: int) -> list[int]:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 found.append(int(entry))
     return found
+
+
+# ---------------------------------------------------------------- memory does not grow with the errors
+
+
+def _child_peak_rss(proc_args, **kwargs):
+    """(completed process, peak RSS in bytes) of one run of the CLI in a child."""
+    import resource
+
+    script = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+              "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr); "
+              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, file=sys.stderr); sys.exit(p.returncode)")
+    proc = subprocess.run([sys.executable, "-c", script, sys.executable, "-m", "factset.cli", *map(str, proc_args)],
+                          capture_output=True, text=True, timeout=600, **kwargs)
+    *err, peak = proc.stderr.strip().splitlines() or ["0"]
+    proc.stderr = "\n".join(err)
+    return proc, int(peak)
+
+
+def test_a_message_lists_a_bounded_number_of_occurrences(records):
+    from factset.curation.seeds import SeedError, SeedStore, default_seed_dir
+
+    seed = SeedStore(default_seed_dir()).get(SEED0)
+    assert len(seed.find_all("e")) > 100
+    with pytest.raises(SeedError) as exc:
+        seed.locate("e")
+    assert len(str(exc.value)) < 400 and "and " in str(exc.value) and "more" in str(exc.value)
+
+
+def test_errors_reported_per_file_are_capped_with_the_count_of_the_rest(tmp_path, records):
+    """24 MB of bad quotes took 1 GB of memory and printed 935 MB."""
+    from factset.curation.result import MAX_ERRORS_PER_FILE
+
+    head = [r for r in records if r["type"] in ("source", "entity")]
+    claim = by_id(records, "clm-000-001")
+    origin = by_id(records, "evd-000-001-01")
+    n = 30_000
+    lines = [json.dumps(r, ensure_ascii=False) for r in head + [claim, origin, by_id(records, "evd-000-001-02")]]
+    bad = dict(origin, role="related", stance="neutral", quote="the", start=0, end=3)
+    lines += [json.dumps(dict(bad, id=f"evd-000-001-{i:05d}"), ensure_ascii=False) for i in range(3, n + 3)]
+    path = tmp_path / "bad-quotes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc, peak = _child_peak_rss(["validate", path])
+    out = proc.stdout.splitlines()
+    assert proc.returncode == 1, proc.stderr
+    assert len(out) == MAX_ERRORS_PER_FILE + 2
+    assert out[-2] == f"{path}: {n - MAX_ERRORS_PER_FILE:,} more error(s) in this file, not shown (the first {MAX_ERRORS_PER_FILE:,} are)"
+    assert out[-1].startswith(f"invalid: {n:,} error(s) in 1 file(s)")
+    assert max(map(len, out)) < 600
+    assert peak < 400 * 2**20, peak
+
+    as_json = json.loads(subprocess.run([sys.executable, "-m", "factset.cli", "validate", "--format", "json", str(path)],
+                                        capture_output=True, text=True, timeout=600).stdout)
+    assert len(as_json["errors"]) == MAX_ERRORS_PER_FILE and as_json["omitted"] == {str(path): n - MAX_ERRORS_PER_FILE}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_errors_across_records_are_capped_too_and_the_same_with_any_jobs(tmp_path, records, monkeypatch, jobs):
+    """Dangling references and duplicate ids: only the records of the messages shown are read again."""
+    from factset.curation import validate as validate_mod
+    from factset.curation.result import MAX_ERRORS_PER_FILE
+
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 256 << 10)
+    n = 3 * MAX_ERRORS_PER_FILE
+    origin = by_id(records, "evd-000-001-02")
+    extra = [dict(origin, id=f"evd-000-001-{i:05d}", claim_id="clm-000-404") for i in range(3, n + 3)]
+    extra += [dict(origin, id=f"evd-000-001-{i:05d}", claim_id="clm-000-404") for i in range(3, 40)]  # duplicates
+    path = write_jsonl(tmp_path / "dangling.jsonl", records + extra)
+    reread = []
+    real = validate_mod._Reread.__call__
+
+    def counting(self, locs):
+        locs = list(locs)
+        reread.append(len(set(locs)))
+        return real(self, locs)
+
+    monkeypatch.setattr(validate_mod._Reread, "__call__", counting)
+    result = validate([path], jobs=jobs)
+    assert len(result.errors) == MAX_ERRORS_PER_FILE
+    assert result.count == n + 2 * 37  # each duplicate also names a claim that does not exist
+    assert sum(reread) <= 3 * MAX_ERRORS_PER_FILE
+    shown = result.sorted_errors()
+    assert shown[0].line == 7 and shown[-1].line < 7 + MAX_ERRORS_PER_FILE
+    assert validate([path], jobs=3 - jobs).sorted_errors() == shown
+
+
+def test_the_cap_is_per_file(tmp_path, records):
+    from factset.curation.result import MAX_ERRORS_PER_FILE
+
+    n = MAX_ERRORS_PER_FILE + 500
+    origin = by_id(records, "evd-000-001-02")
+    first = write_jsonl(tmp_path / "a.jsonl", records + [dict(origin, id=f"evd-000-001-{i:05d}", claim_id="clm-000-404")
+                                                           for i in range(3, n + 3)])
+    second = write_jsonl(tmp_path / "b.jsonl", [dict(origin, id=f"evd-000-002-{i:05d}", claim_id="clm-000-404")
+                                                for i in range(n)])
+    result = validate([first, second])
+    assert result.omitted == {str(first): 500, str(second): 500}
+    assert sorted(e.path for e in result.errors) == [str(first)] * MAX_ERRORS_PER_FILE + [str(second)] * MAX_ERRORS_PER_FILE
+    assert max(e.line for e in result.errors if e.path == str(second)) == MAX_ERRORS_PER_FILE

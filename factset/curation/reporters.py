@@ -34,11 +34,14 @@ def text(result: Result, out: TextIO) -> None:
         rid = f" {_safe(e.record_id)}" if e.record_id else ""
         at = e.pointer or ("(record)" if e.line else "(file)")
         out.write(f"{where}:{rid} {shown(at)}: {shown(e.message)} [{e.stage}]\n")
+    for path, n in sorted(result.omitted.items()):
+        shown_here = sum(e.path == path for e in result.errors)
+        out.write(f"{shown(path)}: {n:,} more error(s) in this file, not shown (the first {shown_here:,} are)\n")
     counts = ", ".join(f"{n} {t}" for t, n in sorted(result.records.items())) or "no valid records"
     if result.ok:
         out.write(f"ok: {result.files} file(s), {counts}\n")
     else:
-        out.write(f"invalid: {len(result.errors)} error(s) in {result.files} file(s); {counts}\n")
+        out.write(f"invalid: {result.count:,} error(s) in {result.files} file(s); {counts}\n")
 
 
 def _encodable(text: str) -> str:
@@ -52,6 +55,7 @@ def as_json(result: Result, out: TextIO) -> None:
         "files": result.files,
         "records": dict(sorted(result.records.items())),
         "errors": [dict(e.as_dict(), path=shown(e.path), message=_encodable(e.message)) for e in result.sorted_errors()],
+        "omitted": {shown(path): n for path, n in sorted(result.omitted.items())},  # errors beyond the cap, by file
     }
     out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 

@@ -17,6 +17,7 @@ from ..paths import bundled
 
 # A news article is a few KiB; a seed file of more is not one, and is not read whole.
 MAX_SEED_BYTES = 16 << 20
+SHOWN = 10  # occurrences a message lists (their count says how many there are)
 
 
 class SeedError(Exception):
@@ -55,8 +56,9 @@ class Seed:
         if len(starts) > 1:
             by_distance = sorted(starts, key=lambda at: abs(at - near)) if near is not None else []
             if not by_distance or abs(by_distance[0] - near) == abs(by_distance[1] - near):
+                shown = ", ".join(map(str, starts[:SHOWN])) + (f" and {len(starts) - SHOWN} more" if len(starts) > SHOWN else "")
                 raise SeedError(
-                    f"quote occurs {len(starts)} times in {self.path.name} (at {', '.join(map(str, starts))}); "
+                    f"quote occurs {len(starts)} times in {self.path.name} (at {shown}); "
                     "give 'start' near the one you mean, or quote a longer passage"
                 )
             starts = by_distance

@@ -26,7 +26,7 @@ import numpy as np
 
 from .fast_path import BlockChecker, LineChecker
 from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, inputs, line_chunks, line_range, too_long
-from .result import Error, Result
+from .result import MAX_ERRORS_PER_FILE, Error, Result, keep_first
 from .facts import Facts
 from .record_rules import SourceInfo, needing_rules, record_findings
 from .seeds import SeedStore, default_seed_dir
@@ -59,6 +59,7 @@ class TaskResult:
     facts: Facts = field(default_factory=Facts)
     deferred: array = field(default_factory=lambda: array("I"))  # lines of records whose source was not known yet
     sources: dict = field(default_factory=dict)  # sources found in this range
+    omitted: Counter = field(default_factory=Counter)  # errors beyond the cap (result.keep_first), by path
 
 
 # ---------------------------------------------------------------- one range
@@ -136,6 +137,8 @@ def _run(task: Task) -> TaskResult:
                 if raw.strip():
                     records += 1
                     one_line(number, raw)
+            if len(errors) > _CAP_AT:
+                errors[:] = keep_first(errors, out.omitted)
             continue
         number += len(block.records)
         records += len(block.records)
@@ -144,8 +147,15 @@ def _run(task: Task) -> TaskResult:
         for i in needing_rules(block, texts, sources):
             rules(block.records[i], block.types[i], first + i)
         add_block(block, index, first)
+        if len(errors) > _CAP_AT:
+            errors[:] = keep_first(errors, out.omitted)
+    if len(errors) > _CAP_AT:
+        errors[:] = keep_first(errors, out.omitted)
     out.lines, out.records = number, records
     return out
+
+
+_CAP_AT = 4 * MAX_ERRORS_PER_FILE  # errors held before the surplus is counted and let go
 
 
 # ---------------------------------------------------------------- all files
@@ -190,6 +200,9 @@ def validate(
             lines_seen[task.file_index] += out.lines
             records_seen[task.file_index] += out.records
             result.errors.extend(_shifted(e, shift) for e in out.errors)
+            result.omitted.update(out.omitted)
+            if len(result.errors) > _CAP_AT:
+                result.cap()
             result.records.update(out.counts)
             facts.extend(out.facts, line_shift=shift)
             if out.deferred:
@@ -212,11 +225,16 @@ def validate(
     for (index, line), record in reread.each(deferred):
         found = record_findings(record, found_sources, seeds)
         result.errors.extend(Error(names[index], line, at, "rules", msg, record["id"]) for at, msg in found)
+        if len(result.errors) > _CAP_AT:
+            result.cap()
 
     found = list(facts.resolve(len(files) - result.files, reread, lambda loc: f"{names[loc[0]]}:{loc[1]}", threads=jobs))
     records = reread(loc for loc, _, _ in found)
     for loc, at, message in found:
         result.errors.append(Error(names[loc[0]], loc[1], at, "rules", message, records[loc]["id"]))
+    for index, n in facts.omitted.items():
+        result.omitted[names[index]] += n
+    result.cap()
     return result
 
 
