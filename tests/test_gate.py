@@ -565,3 +565,28 @@ def test_the_cap_is_per_file(tmp_path, records):
     assert result.omitted == {str(first): 500, str(second): 500}
     assert sorted(e.path for e in result.errors) == [str(first)] * MAX_ERRORS_PER_FILE + [str(second)] * MAX_ERRORS_PER_FILE
     assert max(e.line for e in result.errors if e.path == str(second)) == MAX_ERRORS_PER_FILE
+
+
+# ---------------------------------------------------------------- a quote across a CRLF line break
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_quote_across_a_crlf_line_break_can_be_recorded(tmp_path, seed_dir, records, fast):
+    import hashlib
+
+    text = (seed_dir / SEED0).read_text(encoding="utf-8")
+    crlf = text.replace("\n", "\r\n")
+    (seed_dir / SEED0).write_bytes(crlf.encode("utf-8"))
+    by_id(records, "src-000")["sha256"] = hashlib.sha256(crlf.encode("utf-8")).hexdigest()
+    at = crlf.index("\r\n", crlf.index("\r\n") + 2)  # a line break inside the text
+    quote = crlf[at - 20:at + 22]
+    assert "\r\n" in quote and quote.count("\r") == 1
+    origin = by_id(records, "evd-000-001-01")
+    origin["start"], origin["end"] = crlf.index(origin["quote"]), crlf.index(origin["quote"]) + len(origin["quote"])
+    passage = dict(origin, id="evd-000-001-03", quote=quote, start=at - 20, end=at + 22, role="related", stance="neutral")
+    path = write_jsonl(tmp_path / "records.jsonl", records + [passage])
+    assert errors_of(validate([path], seed_dir=seed_dir, fast=fast)) == []
+    lone = dict(passage, id="evd-000-001-04", note="a lone \r carriage return")
+    path = write_jsonl(tmp_path / "records.jsonl", records + [passage, lone])
+    assert [(line, pointer) for line, pointer, _, _ in errors_of(validate([path], seed_dir=seed_dir, fast=fast))] == [
+        (8, "/note")]
