@@ -230,7 +230,7 @@ def cmd_agreement(args) -> int:
         paths = _existing(args.paths or [CURATED_DIR])
         result = validate(paths, seed_dir=args.seeds)
         if not result.ok:
-            print(f"factset agreement: {len(result.errors)} validation error(s); run 'factset validate' first", file=sys.stderr)
+            print(f"factset agreement: {result.count} validation error(s); run 'factset validate' first", file=sys.stderr)
             return EXIT_INVALID
         from .curation.loader import expand
 

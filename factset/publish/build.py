@@ -153,7 +153,7 @@ def build(
     """
     result = validate([curated])
     if not result.ok:
-        raise ReleaseError(f"{len(result.errors)} validation error(s) in {curated}; run 'factset validate' to see them")
+        raise ReleaseError(f"{result.count} validation error(s) in {curated}; run 'factset validate' to see them")
     records = read_models(expand([curated]))
     if not records:
         raise ReleaseError(f"{curated} holds no records: there is nothing to release")
