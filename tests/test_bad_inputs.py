@@ -52,12 +52,9 @@ def test_hostile_file(name, tmp_path):
 
 
 def test_fifty_megabyte_line(tmp_path):
-    path = tmp_path / "huge_line.jsonl"
-    with open(path, "wb") as handle:
-        handle.write(b'{"type": "entity", "id": "ent-x", "name": "')
-        for _ in range(50):
-            handle.write(b"a" * 2**20)
-        handle.write(b'"}\n')
+    from .synthetic import write_long_line
+
+    path = write_long_line(tmp_path / "huge_line.jsonl", b'{"type": "entity", "id": "ent-x", "name": "', 50, b'"}\n')
     proc, elapsed = run_validate(path, tmp_path)
     check(proc, elapsed, {"line": 1, "pointer": "", "stage": "read", "message": "over the limit of 1,048,576"})
 

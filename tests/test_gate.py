@@ -326,12 +326,9 @@ def test_a_long_line_is_not_read_whole_to_split_a_file(tmp_path, monkeypatch):
 
     from factset.curation import validate as validate_mod
 
-    path = tmp_path / "long.jsonl"
-    with open(path, "wb") as handle:
-        handle.write(b'{"type": "entity", "note": "')
-        for _ in range(40):
-            handle.write(b"a" * 2**20)
-        handle.write(b'"}\n{"type": "entity"}\n')
+    from .synthetic import write_long_line
+
+    path = write_long_line(tmp_path / "long.jsonl", b'{"type": "entity", "note": "', 40, b'"}\n{"type": "entity"}\n')
     monkeypatch.setattr(validate_mod, "RANGE_BYTES", 1 << 20)
     tracemalloc.start()
     tasks = validate_mod._tasks([(path, True)])

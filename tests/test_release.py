@@ -9,7 +9,7 @@ from factset.publish.build import build
 from factset.publish.release import ReleaseError, load, verify
 from factset.research.timeline import release_figures
 
-from .conftest import by_id, write_jsonl
+from .conftest import by_id, write_checkout, write_jsonl
 
 DATE = "2026-01-02"
 
@@ -198,11 +198,7 @@ def test_build_into_a_read_only_folder_is_a_message(tmp_path, records, monkeypat
     from factset.cli import main
 
     monkeypatch.chdir(tmp_path)
-    data = tmp_path / "data"
-    (data / "curated").mkdir(parents=True)
-    write_jsonl(data / "curated" / "records.jsonl", records)
-    (data / "VERSION").write_text("1.0.0\n", encoding="utf-8")
-    (tmp_path / "CHANGELOG.md").write_text("## [1.0.0] - 2026-01-02\n", encoding="utf-8")
+    data = write_checkout(tmp_path, records)
     real_mkdir = type(tmp_path).mkdir
 
     def read_only(self, *args, **kwargs):  # (as root, a 0555 folder would still be written)
@@ -227,11 +223,7 @@ def test_build_on_a_full_disk_is_a_message(tmp_path, curated, monkeypatch, capsy
         return real_write(self, data)
 
     monkeypatch.chdir(tmp_path)
-    data = tmp_path / "data"
-    (data / "curated").mkdir(parents=True)
-    write_jsonl(data / "curated" / "records.jsonl", records)
-    (data / "VERSION").write_text("1.0.0\n", encoding="utf-8")
-    (tmp_path / "CHANGELOG.md").write_text("## [1.0.0] - 2026-01-02\n", encoding="utf-8")
+    data = write_checkout(tmp_path, records)
     monkeypatch.setattr(type(tmp_path), "write_bytes", full)
     assert main(["build", "--data", str(data)]) == 2
     err = capsys.readouterr().err

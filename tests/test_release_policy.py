@@ -16,7 +16,7 @@ from factset.curation.validate import validate
 from factset.publish.build import build
 from factset.publish.release import ReleaseError
 
-from .conftest import CURATED, RELEASES, by_id, write_jsonl
+from .conftest import CURATED, RELEASES, by_id, write_checkout, write_jsonl
 
 DATE = "2026-01-02"
 
@@ -147,16 +147,6 @@ def test_rebuilding_a_release_with_other_data_is_refused_with_the_bump_to_make(r
     with pytest.raises(ReleaseError, match=r"release 1\.0\.0 already exists .* its data differ in: entities\.jsonl.*"
                                            r"set data/VERSION to 2\.0\.0"):
         run_build(curated, releases, "1.0.0")
-
-
-def write_checkout(root, records, version, dated):
-    data = root / "data"
-    (data / "curated").mkdir(parents=True, exist_ok=True)
-    write_jsonl(data / "curated" / "records.jsonl", records)
-    (data / "VERSION").write_text(version + "\n", encoding="utf-8")
-    entry = f"## [{version}] - 2026-02-03" if dated else "## [Unreleased]"
-    (root / "CHANGELOG.md").write_text(f"# Changelog\n\n{entry}\n- things\n", encoding="utf-8")
-    return data
 
 
 @pytest.mark.parametrize("dated", [False, True])
