@@ -228,6 +228,14 @@ def test_an_empty_folder_is_no_records_found(tmp_path, capsys):
     assert out.splitlines()[-1].startswith("invalid: 1 error(s)")
 
 
+def test_a_folder_of_empty_files_is_no_records_found(tmp_path, capsys):
+    folder = tmp_path / "contribution"
+    folder.mkdir()
+    (folder / "claims-009.jsonl").write_text("", encoding="utf-8")  # may be empty (add-source makes it) ...
+    assert main(["validate", str(folder)]) == 1  # ... but a folder holds some records
+    assert f"{folder}: (file): no records found: the folder's *.jsonl files are empty" in capsys.readouterr().out
+
+
 def test_the_same_file_given_twice_is_read_once(tmp_path, records, capsys):
     path = write_jsonl(tmp_path / "records.jsonl", records)
     assert main(["validate", str(path), str(tmp_path), str(tmp_path / "." / "records.jsonl")]) == 0
@@ -379,7 +387,7 @@ def test_report_into_an_existing_file_is_a_usage_error(tmp_path, capsys):
 
 
 def test_an_unknown_version_is_a_usage_error(capsys):
-    assert main(["report", "--version", "9.9.9"]) == 2
+    assert main(["report", "--release", "9.9.9"]) == 2
     assert "release '9.9.9' not found" in capsys.readouterr().err
 
 

@@ -170,3 +170,14 @@ def test_the_wheel_releases_load_with_datasets(wheel_env, tmp_path):
     manifest = json.loads((REPO / "data" / "releases" / versions(REPO / "data" / "releases")[-1] / "manifest.json")
                           .read_text(encoding="utf-8"))
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == manifest["counts"]
+
+
+def test_the_commands_of_the_wheel_alone_topics_and_versions(wheel_env, tmp_path):
+    """The topics of the newest release (the registry ships in the wheel) and the versions."""
+    bin_dir, _, _, _ = wheel_env
+    newest = versions(REPO / "data" / "releases")[-1]
+    topics = run(bin_dir, bin_dir / "factset", "topics", cwd=tmp_path)
+    assert topics.returncode == 0, topics.stderr
+    assert "nk-troops-in-russia-count" in topics.stdout and f"reading release {newest}" in topics.stderr
+    shown = run(bin_dir, bin_dir / "factset", "versions", cwd=tmp_path)
+    assert shown.returncode == 0 and f"release  {newest} " in shown.stdout, shown.stderr

@@ -59,7 +59,8 @@ class Seed:
                 shown = ", ".join(map(str, starts[:SHOWN])) + (f" and {len(starts) - SHOWN} more" if len(starts) > SHOWN else "")
                 raise SeedError(
                     f"quote occurs {len(starts)} times in {self.path.name} (at {shown}); "
-                    "give 'start' near the one you mean, or quote a longer passage"
+                    "give an offset near the one you mean ('start' in the record; --near with 'factset locate'), "
+                    "or quote a longer passage"
                 )
             starts = by_distance
         return starts[0], starts[0] + len(quote)

@@ -176,11 +176,13 @@ def validate(
     they resolve references and claim ids, and are not themselves reported on.
     """
     options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast)
-    checked_files, skipped = inputs(list(paths))
-    published, skipped_published = inputs(list(against))
+    paths = [Path(p) for p in paths]
+    checked_files, skipped = inputs(paths)
+    published, skipped_published = inputs([Path(p) for p in against])
     # A file given both ways is checked (and so not also trusted): each file is read once.
     checked_ids = {_identity(p) for p in checked_files}
     files = [(p, False) for p in published if _identity(p) not in checked_ids] + [(p, True) for p in checked_files]
+    named = {p for p in paths if not p.is_dir()}
     names = [str(p) for p, _ in files]
     tasks = _tasks(files)
     jobs = max(1, min(jobs, os.cpu_count() or 1))  # more processes than cores only cost memory
@@ -216,8 +218,14 @@ def validate(
         bar.close()
 
     for index, (path, checked) in enumerate(files):
-        if checked and records_seen[index] == 0:
+        # A file given by name must hold records (an empty contribution is a mistake); one found in a
+        # folder may be empty: the claims file 'factset add-source' creates awaits its first claim.
+        if checked and records_seen[index] == 0 and path in named:
             result.errors.append(Error(str(path), 0, "", "read", EMPTY_FILE))
+    for folder in (p for p in paths if p.is_dir()):  # a folder, though, must hold some
+        inside = [i for i, (path, checked) in enumerate(files) if checked and folder in path.parents]
+        if inside and not any(records_seen[i] for i in inside):
+            result.errors.append(Error(str(folder), 0, "", "read", "no records found: the folder's *.jsonl files are empty"))
 
     # Records that came before their source (in the pass) are checked now that every source is known.
     reread = _Reread(names, max_line_bytes)
