@@ -84,6 +84,18 @@ def write_jsonl(path: Path, records: list) -> Path:
     return path
 
 
+def write_checkout(root: Path, records: list, version: str = "1.0.0", dated: bool = True) -> Path:
+    """A checkout to run 'factset build' in: data/curated, data/VERSION and a CHANGELOG.md
+    (dating ``version`` if ``dated``); returns its data folder."""
+    data = root / "data"
+    (data / "curated").mkdir(parents=True, exist_ok=True)
+    write_jsonl(data / "curated" / "records.jsonl", records)
+    (data / "VERSION").write_text(version + "\n", encoding="utf-8")
+    entry = f"## [{version}] - 2026-02-03" if dated else "## [Unreleased]"
+    (root / "CHANGELOG.md").write_text(f"# Changelog\n\n{entry}\n- things\n", encoding="utf-8")
+    return data
+
+
 @pytest.fixture
 def records() -> list[dict]:
     return copy.deepcopy(valid_records())

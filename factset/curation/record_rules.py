@@ -66,12 +66,14 @@ class SourceInfo:
     seed_file: str
     published: str | None  # ISO date as written
     published_end: str | None  # ISO date: last day of the publication period
+    sha256: str | None = None  # of its seed: a quote is checked only against the seed the source names
+    trusted: bool = False  # a published source (--against): its own seed errors are reported where it is used
 
     @classmethod
-    def of(cls, d: dict) -> SourceInfo:
+    def of(cls, d: dict, trusted: bool = False) -> SourceInfo:
         pub = d.get("published")
         end = period_end(dt.date.fromisoformat(pub["value"]), pub["precision"]).isoformat() if pub else None
-        return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end)
+        return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end, d["sha256"], trusted)
 
 
 def check_curation(d: dict) -> Iterator[tuple[str, str]]:
@@ -151,7 +153,7 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -
                                    "(stance 'attests'), it cannot corroborate it"))
         source = sources.get(d["source_id"])
         if source is not None:
-            text = seeds.text_of(source.seed_file)
+            text = seeds.text_of(source.seed_file, source.sha256)
             if text is None or text[d["start"]:d["end"]] != d["quote"] or d["end"] <= d["start"]:
                 out.extend(check_evidence_text(d, source, seeds))
     elif kind == "source":
@@ -218,11 +220,13 @@ def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, Source
 
 
 def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore) -> Iterator[tuple[str, str]]:
-    """The quote stands at its offsets in the seed of its source."""
+    """The quote stands at its offsets in the seed of its source (the very seed the source hashed)."""
     try:
-        seed = seeds.get(source.seed_file)
-    except SeedError:
-        return  # reported once, on the source
+        seed = seeds.get(source.seed_file) if source.sha256 is None else seeds.verified(source.seed_file, source.sha256)
+    except SeedError as exc:
+        if source.trusted:  # a published source is not reported on: its seed's fault is, here
+            yield "/source_id", f"the seed of {source.id} cannot be used: {exc}"
+        return  # else reported once, on the source
     start, end, quote = ev["start"], ev["end"], ev["quote"]
     if end <= start:
         yield "/end", f"end ({end}) must be greater than start ({start})"
