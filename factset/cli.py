@@ -91,6 +91,8 @@ def cmd_build(args) -> int:
 
     from .publish.build import build, read_version, release_date
     from .publish.release import ReleaseError
+    from .publish.identity import REVIEW_PAGE
+    from .research.baselines import section
     from .research.timeline import release_figures
 
     try:
@@ -102,7 +104,8 @@ def cmd_build(args) -> int:
             shutil.rmtree(out / version, ignore_errors=True)
         print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
         outcome = build(args.data / "curated", out, version, date,
-                        validate=lambda paths: validate(paths, seed_dir=args.seeds), figures=release_figures)
+                        validate=lambda paths: validate(paths, seed_dir=args.seeds), figures=release_figures,
+                        baselines=section, seed_dir=args.seeds, review_page_template=args.review_page or REVIEW_PAGE)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -145,11 +148,104 @@ def cmd_push(args) -> int:
     return EXIT_OK
 
 
+def _release_for(args, command: str):
+    """(path, version) of the release a research command reads: ``--release DIR`` (a release
+    folder, e.g. a preview under build/preview) or ``--version`` of the bundled releases."""
+    from .publish.release import ReleaseError, release_path, verify
+
+    try:
+        if args.release is not None:
+            if not args.release.is_dir():
+                raise UsageError(f"{args.release} is not a release folder")
+            manifest = verify(args.release)
+            return args.release, manifest["version"]
+        path = release_path(args.version)
+        return path, verify(path)["version"]
+    except ReleaseError as exc:
+        print(f"factset {command}: {exc}", file=sys.stderr)
+        return None, None
+
+
+def cmd_score(args) -> int:
+    import json
+
+    from .research.score import ScoreError, as_text, score
+
+    path, version = _release_for(args, "score")
+    if path is None:
+        return EXIT_INVALID
+    if not args.predictions.exists():
+        raise UsageError(f"no such file: {args.predictions}")
+    try:
+        result, problems = score(path, version, args.task, args.predictions, args.split)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from None
+    if problems:
+        if args.format == "json":
+            print(json.dumps({"errors": [{"path": p.path, "line": p.line, "pointer": p.pointer, "message": p.message}
+                                         for p in problems]}, indent=2))
+        else:
+            for problem in problems:
+                print(problem)
+            print(f"invalid: {len(problems)} problem(s) in {args.predictions}; nothing scored")
+        return EXIT_INVALID
+    print(json.dumps(result, indent=2) if args.format == "json" else as_text(result), end="" if args.format == "text" else "\n")
+    return EXIT_OK
+
+
+def cmd_baselines(args) -> int:
+    import json
+
+    from .publish.splits import SPLITS
+    from .publish.tasks import TASKS
+    from .research.baselines import as_markdown, run
+    from .research.score import ScoreError, gold_rows
+
+    path, version = _release_for(args, "baselines")
+    if path is None:
+        return EXIT_INVALID
+    try:
+        rows = {task: {split: gold_rows(path, task, split) for split in SPLITS} for task in TASKS}
+    except ScoreError as exc:
+        print(f"factset baselines: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    results = run(rows)
+    if args.write_readme is not None:
+        return _write_baselines(args.write_readme, as_markdown(results))
+    if args.format == "json":
+        print(json.dumps({"release": version, "split": "test", "baselines": results}, indent=2))
+    else:
+        print(f"baselines of release {version}, fitted on train, scored on test:\n")
+        print(as_markdown(results), end="")
+    return EXIT_OK
+
+
+BASELINES_BLOCK = ("<!-- baselines -->\n", "<!-- /baselines -->")
+
+
+def _write_baselines(path: Path, table: str) -> int:
+    """Put ``table`` between the baselines markers of a Markdown file (the README)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    start, end = BASELINES_BLOCK
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise UsageError(f"{path} needs one '{start.strip()}' line and one '{end}' after it")
+    before, rest = text.split(start)
+    path.write_text(before + start + table + end + rest.split(end, 1)[1], encoding="utf-8")
+    print(f"wrote the baseline scores into {path}")
+    return EXIT_OK
+
+
 def cmd_report(args) -> int:
     from .publish.release import ReleaseError, load
 
+    path, version = _release_for(args, "report")
+    if path is None:
+        return EXIT_INVALID
     try:
-        release = load(args.version)
+        release = load(version, directory=path.parent)
     except ReleaseError as exc:
         print(f"factset report: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -157,6 +253,10 @@ def cmd_report(args) -> int:
         from .research.report import write_report
     except ImportError as exc:
         raise UsageError(f"the report needs matplotlib ({exc}): pip install 'factset[report]'") from None
+    from .research.timeline import topics
+
+    if args.topic not in topics(release):
+        raise UsageError(f"no claim of release {release.version} has the topic {args.topic!r}; topics: {', '.join(topics(release))}")
     out = args.out or Path("report") / release.version
     for path in write_report(release, out, args.topic):
         print(f"wrote {path}")
@@ -311,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=Path("data"), help="data folder with curated/, releases/ and VERSION (default: data)")
     p.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), help="the release date is read from its entry")
     p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
+    p.add_argument("--review-page", metavar="URL",
+                   help="where the release's report page is published; each ClaimReview's url is this page plus "
+                        "'#<claim id>' ('{version}' is replaced; default: factset.publish.identity.REVIEW_PAGE)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("push", help="upload a release folder to the Hugging Face Hub (needs network and a token)")
@@ -321,7 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("report", help="write an HTML page and PNG figures: estimate timeline, source x claim matrix, tables")
-    p.add_argument("--version", help="release to report on (default: the latest)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--version", help="release to report on (default: the latest)")
+    where.add_argument("--release", type=Path, metavar="DIR", help="a release folder, e.g. build/preview/1.0.0")
     p.add_argument("--out", type=Path, help="output folder (default: report/<version>)")
     p.add_argument("--topic", default="nk-troops-in-russia-count", help="topic of the timeline (default: %(default)s)")
     p.set_defaults(func=cmd_report)
@@ -350,6 +455,25 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--annotator", default="second-annotator", help="who labelled blind")
     q.add_argument("--adjudicator", help="who adjudicated")
     q.set_defaults(func=cmd_review_record)
+
+    p = sub.add_parser("score", help="score predictions for a task view (accuracy, macro-F1, per class, confusion)")
+    p.add_argument("task", choices=("verification", "stance", "time_relations"))
+    p.add_argument("predictions", type=Path, help='JSON Lines: {"id": ..., "label": ...} a line ("stance": ... for stance)')
+    p.add_argument("--split", choices=("train", "test"), default="test")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--version", help="release to score against (default: the latest)")
+    where.add_argument("--release", type=Path, metavar="DIR", help="a release folder, e.g. build/preview/1.0.0")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("baselines", help="run the baselines (fitted on train) and print their scores on test")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--write-readme", type=Path, metavar="FILE",
+                   help="put the table between the '<!-- baselines -->' markers of FILE (the README) instead of printing it")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--version", help="release to use (default: the latest)")
+    where.add_argument("--release", type=Path, metavar="DIR", help="a release folder, e.g. build/preview/1.0.0")
+    p.set_defaults(func=cmd_baselines)
 
     p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
     p.add_argument("--check", action="store_true", help="only check that the committed files match the models")

@@ -19,9 +19,14 @@ import json, factset
 from datasets import load_dataset
 release = factset.load()
 counts = {name: len(getattr(release, name)) for name in ("sources", "entities", "claims", "evidence")}
-hf = {name: len(load_dataset(str(factset.hf_path()), name, split="train", cache_dir="hf-cache")) for name in counts}
+hf = {name: len(load_dataset(factset.hf_path(), name, split="train", cache_dir="hf-cache")) for name in counts}
+evidence = release.evidence[0]
+context = release.context(evidence, chars=50)
+from importlib.metadata import files
+licences = sorted(p.name for p in files("factset") if "licenses" in str(p) or p.name.startswith("LICENSE"))
 print(json.dumps({"file": factset.__file__, "version": release.version, "manifest": release.manifest["counts"],
-                  "models": counts, "hf": hf}))
+                  "models": counts, "hf": hf, "context": evidence.quote in context, "licences": licences,
+                  "dir": "load" in dir(factset), "repr": len(repr(release))}))
 """
 
 
@@ -47,4 +52,7 @@ def test_wheel_ships_releases_and_loads_them(tmp_path):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["file"].startswith(str(env_dir)), out["file"]
     assert out["version"] == versions(REPO / "data" / "releases")[-1]
-    assert out["models"] == out["manifest"] == out["hf"]
+    assert out["models"] == out["manifest"] == out["hf"]  # hf_path() is taken by load_dataset as it is
+    assert out["context"]  # the seed text around a quote, from the seeds in the wheel
+    assert {"LICENSE", "LICENSE-DATA"} <= set(out["licences"])
+    assert out["dir"] and out["repr"] < 600

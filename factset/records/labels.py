@@ -66,8 +66,8 @@ class Sides:
     """
 
     def __init__(self, entities: Iterable, sources: Iterable):
-        def get(record, key):
-            return record.get(key) if isinstance(record, Mapping) else getattr(record, key)
+        def get(record, key):  # (records of an older schema may lack a field: None)
+            return record.get(key) if isinstance(record, Mapping) else getattr(record, key, None)
 
         bodies = {get(e, "id"): get(e, "speaks_for") for e in entities}
         self._side, _ = sides({e: b for e, b in bodies.items() if b is not None})
