@@ -59,3 +59,16 @@ def test_the_command_prints_the_same_table(fresh_release, capsys):
 def test_content_words_group_digits_and_drop_function_words():
     assert words("The US said some 10,000 troops were in Russia.") == frozenset({"us", "some", "10000", "troops", "russia"})
     assert not re.search(r"\bthe\b", " ".join(words("the the the")))
+
+
+def test_write_readme_replaces_only_the_marked_block(fresh_release, tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\nbefore\n<!-- baselines -->\nold table\n<!-- /baselines -->\nafter\n", encoding="utf-8")
+    assert main(["baselines", "--release", str(fresh_release.path), "--write-readme", str(readme)]) == 0
+    text = readme.read_text(encoding="utf-8")
+    assert text == ("# x\n\nbefore\n<!-- baselines -->\n" + as_markdown(run(_rows(fresh_release)))
+                    + "<!-- /baselines -->\nafter\n")
+    unmarked = tmp_path / "other.md"
+    unmarked.write_text("no markers\n", encoding="utf-8")
+    assert main(["baselines", "--release", str(fresh_release.path), "--write-readme", str(unmarked)]) == 2
+    assert unmarked.read_text(encoding="utf-8") == "no markers\n"

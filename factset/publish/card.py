@@ -381,8 +381,9 @@ it.{_disagreement(data)}
 ### Dataset Sources
 
 - **Repository:** {HOMEPAGE} (the `factset` package: validator, builder, loader, scorer, baselines)
-- **Fact-check pages:** every verdict is a schema.org ClaimReview (`claimreview.jsonld`), shown with its
-  anchor on {data.review_page}
+- **Fact-check pages:** every verdict is a schema.org ClaimReview (`claimreview.jsonld`) whose `url` is
+  {data.review_page}#&lt;claim id&gt;: the report page `factset report` writes for this release (one anchor
+  per claim, the markup embedded), published at that address
 - **Machine-readable description:** `croissant.json` (MLCommons Croissant 1.0 with the RAI vocabulary)
 
 ```python
