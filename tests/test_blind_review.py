@@ -75,3 +75,12 @@ def test_the_review_commands_round_trip(tmp_path, records, capsys):
                  "--adjudicated", str(adjudicated), "--annotator", "a2"]) == 0
     assert "records reviewed" in capsys.readouterr().out
     assert main(["validate", str(folder)]) == 0
+
+
+def test_an_entity_item_shows_each_passage_once_and_the_claims_it_makes(records):
+    records.append(dict(by_id(records, "evd-000-001-02"), id="evd-000-001-03"))  # the same passage twice
+    item = next(i for i in packets(records, SeedStore(default_seed_dir())) if i["id"] == "ent-john-kirby")
+    quotes = [m["quote"] for m in item["mentions"] if "quote" in m]
+    assert len(quotes) == len(set(quotes)) == 2
+    assert any(m.get("claim", "").startswith("On 23 October 2024 John Kirby") for m in item["mentions"])
+    assert "speaks_for" not in json.dumps(item["mentions"])

@@ -39,7 +39,11 @@ def test_quote_is_at_its_offsets(evidence):
 def test_coverage_targets():
     per_source = Counter(c["source_id"] for c in BY_TYPE["claim"])
     assert len(BY_TYPE["claim"]) >= 100
-    assert set(per_source) == set(SEEDS) and min(per_source.values()) >= 12
+    # Every source with claims is covered; one without any is an article just added ('factset
+    # add-source'), a draft whose claims are still to be written.
+    assert set(per_source) <= set(SEEDS) and min(per_source.values()) >= 12
+    awaiting = [s for s in BY_TYPE["source"] if s["id"] not in per_source]
+    assert all(s["curation"]["review_status"] == "draft" for s in awaiting), [s["id"] for s in awaiting]
     with_evidence = {e["claim_id"] for e in BY_TYPE["evidence"]}
     assert set(CLAIMS) <= with_evidence
     cross = [e for e in BY_TYPE["evidence"] if e["source_id"] != CLAIMS[e["claim_id"]]["source_id"]]

@@ -104,5 +104,5 @@ def test_a_pipe_is_refused_and_usage_errors_exit_2(fresh_release, tmp_path, caps
 
 def test_a_release_without_task_views_is_a_usage_error(tmp_path, capsys):
     path = _write(tmp_path / "p.jsonl", [{"id": "clm-000-001", "label": "supported"}])
-    code, _, err = _score(capsys, "verification", path, "--version", "0.1.0")
+    code, _, err = _score(capsys, "verification", path, "--release", "0.1.0")
     assert code == 2 and "no task views" in err

@@ -56,3 +56,11 @@ def test_wheel_ships_releases_and_loads_them(tmp_path):
     assert out["context"]  # the seed text around a quote, from the seeds in the wheel
     assert {"LICENSE", "LICENSE-DATA"} <= set(out["licences"])
     assert out["dir"] and out["repr"] < 600
+    # The commands a user of the wheel alone has: the topics of the newest release (the registry
+    # ships in the wheel) and the versions.
+    env = {"HF_DATASETS_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    topics = subprocess.run([python, "-m", "factset.cli", "topics"], cwd=work, capture_output=True, text=True, env=env)
+    assert topics.returncode == 0, topics.stderr
+    assert "nk-troops-in-russia-count" in topics.stdout and f"reading release {out['version']}" in topics.stderr
+    shown = subprocess.run([python, "-m", "factset.cli", "versions"], cwd=work, capture_output=True, text=True, env=env)
+    assert shown.returncode == 0 and f"release  {out['version']} " in shown.stdout, shown.stderr

@@ -85,11 +85,27 @@ def packets(records: list[dict], seeds: SeedStore, context: int = CONTEXT) -> li
                           "text": texts.get(d["id"], "")})
         elif kind == "entity":
             names = [d["name"], *(a["name"] for a in d.get("aliases", ()))]
-            mentions = [{"source": ev["source_id"], "quote": ev["quote"]} for ev in live
-                        if ev["type"] == "evidence" and ev.get("speaker_id") == d["id"]][:8]
+            # Passages where it speaks, each once, then the claims it makes (their texts, not labels).
+            spoken = {(ev["source_id"], ev["quote"]) for ev in live if ev["type"] == "evidence" and ev.get("speaker_id") == d["id"]}
+            mentions = [{"source": s, "quote": q} for s, q in sorted(spoken)][:8]
+            mentions += [{"source": c["source_id"], "claim": c["text"]} for c in claims.values()
+                         if c["claimant_id"] == d["id"]][:max(0, 8 - len(mentions))]
+            if len(mentions) < 3:  # too few: where the seeds name it
+                mentions += _named(names, texts, context)[:8 - len(mentions)]
             items.append({"id": d["id"], "type": kind, "ask": list(ASPECTS[kind]), "name": d["name"], "kind": d["kind"],
                           "names_used": names, "mentions": mentions})
     return items
+
+
+def _named(names: list[str], texts: dict[str, str], chars: int) -> list[dict]:
+    """Passages of the seeds that name an entity (first occurrence of each name in each seed)."""
+    out = []
+    for source, text in sorted(texts.items()):
+        for name in dict.fromkeys(names):
+            at = text.find(name)
+            if at != -1:
+                out.append({"source": source, **_around(text, at, at + len(name), chars // 2)})
+    return out
 
 
 def first_labels(records: Iterable[dict]) -> dict[str, dict[str, str]]:
