@@ -16,7 +16,7 @@ from ..records.models import SCHEMA_VERSION
 from . import describe
 from .describe import Content, count, pct
 from .features import features
-from .identity import (ANNOTATION_LICENSE_URL, CODE_LICENSE, HOMEPAGE, LICENSE, LICENSE_NAME, MODELS, PRETTY_NAME,
+from .identity import (ANNOTATION_LICENSE_URL, ANNOTATIONS_CREATORS, CODE_LICENSE, HOMEPAGE, LICENSE, LICENSE_NAME, MODELS, PRETTY_NAME,
                        SUBJECT, citation)
 from .splits import SPLITS, TEST_SHARE, fold
 from .tasks import TASKS
@@ -73,7 +73,7 @@ def card_header(data: Content) -> dict[str, Any]:
         "license_link": "LICENSE",
         "language": sorted({s.language.split("-")[0] for s in data.by_type["source"]}),
         "language_creators": ["found", *(["machine-generated"] if translated else [])],
-        "annotations_creators": ["expert-generated"],
+        "annotations_creators": list(ANNOTATIONS_CREATORS),
         "multilinguality": ["monolingual"] if len({s.language for s in data.by_type["source"]}) <= 1 else ["multilingual"],
         "source_datasets": ["original"],
         "task_categories": ["text-classification"],

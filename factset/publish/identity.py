@@ -20,6 +20,9 @@ LICENSE = "other"
 LICENSE_NAME = "cc-by-4.0-annotations-with-quoted-news-text"
 ANNOTATION_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CODE_LICENSE = "MIT"
+# The Hub's annotations_creators: who wrote the labels. The records name the curators
+# (curation.curated_by) but not what they are (people, tools); 'other' until that is stated.
+ANNOTATIONS_CREATORS = ["other"]
 # Where the report page of each release is published: 'factset report' writes it with one
 # anchor per claim and the ClaimReview markup embedded. Each ClaimReview's url is this page
 # plus '#<claim id>' (Google requires the url of a page that shows the review). Override with
