@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..records.labels import LABELS, STANCES
-from .identity import SUBJECT
+from .identity import ANNOTATORS, SUBJECT
 from .passages import coverage
 from .release import FILES
 from .splits import SPLITS
@@ -112,8 +112,7 @@ def annotators(c: Content) -> str:
     second = ", ".join(people["second"]) or "none yet"
     judges = ", ".join(people["adjudicators"]) or "none yet"
     return (f"Curators who entered the records (first annotation): {first}. Blind second annotators: {second}. "
-            f"Adjudicators: {judges}. The names are as recorded in each record's curation; no demographic "
-            "information about the annotators is collected.")
+            f"Adjudicators: {judges}. The names are as recorded in each record's curation. {ANNOTATORS}")
 
 
 def personal(c: Content) -> list[str]:

@@ -20,9 +20,14 @@ LICENSE = "other"
 LICENSE_NAME = "cc-by-4.0-annotations-with-quoted-news-text"
 ANNOTATION_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CODE_LICENSE = "MIT"
-# The Hub's annotations_creators: who wrote the labels. The records name the curators
-# (curation.curated_by) but not what they are (people, tools); 'other' until that is stated.
-ANNOTATIONS_CREATORS = ["other"]
+# The Hub's annotations_creators: who wrote the labels. Every curator, second annotator and
+# adjudicator of release 1.0.0 is a session of an AI language model (see ANNOTATORS).
+ANNOTATIONS_CREATORS = ["machine-generated"]
+ANNOTATORS = ("Every annotator named here is a separate session of an AI language model, working from the "
+              "annotation guide (docs/ANNOTATION.md) and the seed texts; none is a person. The blind second "
+              "annotators and the adjudicators saw only their packets (never the other labels, nor the data), as "
+              "the guide's review procedure sets out. The maintainers wrote the guide, ran the procedure and hold "
+              "every record to the validator.")
 # Where the report page of each release is published: 'factset report' writes it with one
 # anchor per claim and the ClaimReview markup embedded. Each ClaimReview's url is this page
 # plus '#<claim id>' (Google requires the url of a page that shows the review). Override with
