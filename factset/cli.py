@@ -36,8 +36,9 @@ def cmd_validate(args) -> int:
     paths = _existing(args.paths or [CURATED_DIR])
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    topics = _existing([args.topics])[0] if args.topics is not None else None
     result = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes,
-                      jobs=args.jobs, fast=not args.slow, progress=args.progress)
+                      jobs=args.jobs, fast=not args.slow, progress=args.progress, topics=topics)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_INVALID
 
@@ -66,10 +67,15 @@ def cmd_offsets(args) -> int:
     changes = [c for path in expand(paths) for c in fill(path, seeds, sources, args.write)]
     for c in changes:
         print(f"{c.path}:{c.line}: {c.record_id}: {c.message} [{c.status}]")
-    unresolved = [c for c in changes if not c.resolved]
-    filled = len(changes) - len(unresolved)
-    print(f"{filled} evidence record(s) filled, {len(unresolved)} unresolved")
-    return EXIT_INVALID if unresolved else EXIT_OK
+    count = {status: sum(c.status == status for c in changes) for status in ("filled", "to fill", "error")}
+    parts = [f"{count['filled']} evidence record(s) filled"] if args.write else []
+    if count["to fill"]:
+        parts.append(f"{count['to fill']} to fill (use --write)")
+    if count["error"]:
+        parts.append(f"{count['error']} quote(s) not usable (see above)")
+    print("; ".join(parts) or "all offsets in place")
+    # Offsets to fill are not a failure: every quote was found, --write fills them.
+    return EXIT_INVALID if count["error"] else EXIT_OK
 
 
 def cmd_locate(args) -> int:
@@ -101,8 +107,10 @@ def cmd_build(args) -> int:
             out, date = PREVIEW_DIR, "unreleased"
             shutil.rmtree(out / version, ignore_errors=True)
         print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
+        topics = args.data / "topics.json"  # the registry the release is checked against, and carries
         outcome = build(args.data / "curated", out, version, date,
-                        validate=lambda paths: validate(paths, seed_dir=args.seeds), figures=release_figures)
+                        validate=lambda paths: validate(paths, seed_dir=args.seeds, topics=topics), figures=release_figures,
+                        topics=topics, seed_dir=args.seeds)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -194,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="published records the checked ones may refer to (e.g. a release folder); repeatable")
     p.add_argument("--format", choices=sorted(REPORTERS), default="text")
     p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
+    p.add_argument("--topics", type=Path, metavar="FILE",
+                   help="topic registry to check topics against (default: that of the --against release, else "
+                        "data/topics.json of the code; see docs/CURATION.md, 'Topics')")
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, help="longest line accepted (default: 1 MiB)")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes for large files (default: 1)")
     p.add_argument("--slow", action="store_true",

@@ -9,21 +9,47 @@ from factset.publish.build import build
 from factset.publish.release import ReleaseError, load, verify
 from factset.research.timeline import release_figures
 
-from .conftest import by_id, write_jsonl
+from .conftest import REPO, by_id, write_jsonl
+
+TOPICS = REPO / "data" / "topics.json"
 
 DATE = "2026-01-02"
 
 
+def releasable(records):
+    """The fixture's records, and a claim of src-004 (its origin is the passage src-004 gives of
+    Kirby's remark): every source then has a claim, as a release needs."""
+    origin = dict(by_id(records, "evd-000-001-02"), id="evd-004-001-01", claim_id="clm-004-001", role="origin")
+    claim = dict(by_id(records, "clm-000-001"), id="clm-004-001", source_id="src-004", claimant_id="ent-john-kirby", quantities=[],
+                 text="On 23 October 2024 John Kirby said North Korean troops entering combat in Russia's war was a very worrying possibility.",
+                 attestation={"label": "not_attested", "evidence_ids": []},
+                 verdict={"label": "not_enough_evidence", "evidence_ids": ["evd-004-001-01"],
+                          "justification": "Only the article itself reports the remark (evd-004-001-01)."})
+    return [*records, claim, origin]
+
+
 @pytest.fixture
-def curated(tmp_path, records):
+def seeds(tmp_path):
+    """A seed folder holding the seeds of the fixture's two sources only."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name in ("000_eb25a17c97a16560.txt", "004_1457dd9868dddab3.txt"):
+        (folder / name).write_bytes((REPO / "seeds" / name).read_bytes())
+    return folder
+
+
+@pytest.fixture
+def curated(tmp_path, records, seeds):
     folder = tmp_path / "curated"
     folder.mkdir()
-    write_jsonl(folder / "records.jsonl", records)
+    write_jsonl(folder / "records.jsonl", releasable(records))
     return folder
 
 
 def run_build(curated, out, version="1.0.0", **kw):
-    return build(curated, out, version, DATE, validate=lambda paths: validate(paths), figures=release_figures, **kw)
+    seeds = curated.parent / "seeds"
+    return build(curated, out, version, DATE, validate=lambda paths: validate(paths, seed_dir=seeds),
+                 figures=release_figures, seed_dir=seeds, topics=TOPICS, **kw)
 
 
 def snapshot(folder):
@@ -38,7 +64,8 @@ def test_release_layout_and_manifest(tmp_path, curated):
             "croissant.json", "claimreview.jsonld", "schema/claim.schema.json"} <= set(files)
     manifest = json.loads(files["manifest.json"])
     assert manifest["version"] == "1.0.0" and manifest["date"] == DATE
-    assert manifest["counts"] == {"sources": 2, "entities": 1, "claims": 1, "evidence": 2}
+    assert manifest["counts"] == {"sources": 2, "entities": 1, "claims": 2, "evidence": 3}
+    assert files["topics.json"] == TOPICS.read_bytes() and "topics.json" in manifest["files"]
     assert set(manifest["files"]) == set(files) - {"manifest.json"}
     ids = [json.loads(line)["id"] for line in files["evidence.jsonl"].decode().splitlines()]
     assert ids == sorted(ids)
@@ -57,7 +84,7 @@ def test_existing_release_is_never_rewritten(tmp_path, curated, records):
     out = tmp_path / "releases"
     before = snapshot(run_build(curated, out).path)
     by_id(records, "ent-john-kirby")["role"] = "Spokesperson"
-    write_jsonl(curated / "records.jsonl", records)
+    write_jsonl(curated / "records.jsonl", releasable(records))
     with pytest.raises(ReleaseError, match="already exists .* differs in: .*entities.jsonl.*bump data/VERSION"):
         run_build(curated, out)
     assert snapshot(out / "1.0.0") == before
@@ -66,7 +93,7 @@ def test_existing_release_is_never_rewritten(tmp_path, curated, records):
 
 def test_invalid_data_writes_nothing(tmp_path, curated, records):
     by_id(records, "clm-000-001")["claimant_id"] = "ent-nobody"
-    write_jsonl(curated / "records.jsonl", records)
+    write_jsonl(curated / "records.jsonl", releasable(records))
     with pytest.raises(ReleaseError, match="1 validation error"):
         run_build(curated, tmp_path / "releases")
     assert not (tmp_path / "releases").exists()
@@ -85,8 +112,8 @@ def test_load_verifies_and_returns_models(tmp_path, curated):
     run_build(curated, out, version="1.1.0")
     latest = load(directory=out)
     assert latest.version == "1.1.0"
-    assert [c.id for c in latest.claims] == ["clm-000-001"]
-    assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 2
+    assert [c.id for c in latest.claims] == ["clm-000-001", "clm-004-001"]
+    assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 3
     assert load("1.0.0", directory=out).version == "1.0.0"
     with pytest.raises(ReleaseError, match="release '9.9.9' not found"):
         load("9.9.9", directory=out)

@@ -23,6 +23,8 @@ def text(result: Result, out: TextIO) -> None:
         rid = f" {_safe(e.record_id)}" if e.record_id else ""
         at = e.pointer or ("(record)" if e.line else "(file)")
         out.write(f"{where}:{rid} {at}: {e.message} [{e.stage}]\n")
+    for note in result.notes:
+        out.write(f"note: {note}\n")
     counts = ", ".join(f"{n} {t}" for t, n in sorted(result.records.items())) or "no valid records"
     if result.ok:
         out.write(f"ok: {result.files} file(s), {counts}\n")
@@ -36,6 +38,7 @@ def as_json(result: Result, out: TextIO) -> None:
         "files": result.files,
         "records": dict(sorted(result.records.items())),
         "errors": [e.as_dict() for e in result.sorted_errors()],
+        "notes": result.notes,
     }
     out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 

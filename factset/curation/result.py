@@ -11,6 +11,12 @@ STAGES = ("read", "json", "schema", "model", "rules")
 Finding = tuple[str, str, str]  # (pointer, stage, message) of one line, before it is located
 
 
+class KnockOn(str):
+    """The message of an error that follows from another one, which it names ("… is itself
+    invalid (see FILE:LINE)"): reports list it after every root cause, so that a reader
+    fixes the causes first."""
+
+
 @dataclass(frozen=True, order=True)
 class Error:
     path: str
@@ -29,13 +35,16 @@ class Result:
     errors: list[Error] = field(default_factory=list)
     files: int = 0
     records: Counter = field(default_factory=Counter)  # valid records by type
+    notes: list[str] = field(default_factory=list)  # what was not checked, and why
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def sorted_errors(self) -> list[Error]:
-        return sorted(self.errors, key=lambda e: (e.path, e.line, STAGES.index(e.stage), e.pointer, e.message))
+        """Root causes first, then knock-on errors; each in file, line and stage order."""
+        return sorted(self.errors, key=lambda e: (isinstance(e.message, KnockOn), e.path, e.line,
+                                                  STAGES.index(e.stage), e.pointer, e.message))
 
 
 def pointer(parts) -> str:

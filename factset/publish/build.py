@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..curation.coverage import release_problems
 from ..curation.loader import expand
 from ..curation.result import Result
+from ..curation.seeds import default_seed_dir
 from ..records import schema as schema_mod
+from ..records import topics as topics_mod
 from ..records.models import RECORD_TYPES, SCHEMA_VERSION
 from .claimreview import claimreview
 from .card import dataset_card
@@ -82,8 +85,10 @@ class BuildOutcome:
     counts: dict[str, int]
 
 
-def render_release(records: list, version: str, date: str, figures: Figures | None = None) -> dict[str, bytes]:
-    """Every file of a release, by relative path, as bytes (manifest last)."""
+def render_release(records: list, version: str, date: str, figures: Figures | None = None,
+                   topics: bytes | None = None) -> dict[str, bytes]:
+    """Every file of a release, by relative path, as bytes (manifest last); ``topics`` is
+    the topic registry the records were validated with, released as ``topics.json``."""
     by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
     files: dict[str, str | bytes] = {f"{name}.jsonl": _jsonl(by_type[t]) for name, t in FILES.items()}
     for name, text in schema_mod.generated_files().items():
@@ -92,6 +97,8 @@ def render_release(records: list, version: str, date: str, figures: Figures | No
     files["README.md"] = dataset_card(version, date, counts, by_type)
     files["claimreview.jsonld"] = claimreview(by_type, version)
     files["croissant.json"] = croissant(version, date, {n: files[f"{n}.jsonl"] for n in FILES})
+    if topics is not None:
+        files[topics_mod.FILE_NAME] = topics
     if figures is not None:
         release = Release(version, Path("."), {"date": date, "counts": counts}, by_type["source"], by_type["entity"],
                           by_type["claim"], by_type["evidence"])
@@ -118,18 +125,32 @@ def build(
     validate: Callable[[list[Path]], Result],
     figures: Figures | None = None,
     _fail_after: int | None = None,
+    topics: Path | None = None,
+    seed_dir: Path | None = None,
 ) -> BuildOutcome:
     """Validate ``curated`` and write release ``version`` under ``out_dir``.
 
-    Raises ReleaseError (nothing written) when the data is invalid, or when
-    ``version`` is already released with different content.
+    Raises ReleaseError (nothing written) when the data is invalid, breaks a release
+    rule (:mod:`factset.curation.coverage`, on the seeds of ``seed_dir``), or when
+    ``version`` is already released with different content. The release carries the
+    topic registry ``topics`` (by default the code's, ``data/topics.json``), which
+    ``validate`` must check the records against.
     ``_fail_after`` makes the writer fail after that many files (tests only).
     """
+    topics = topics or topics_mod.default_path()
+    try:
+        topics_mod.load(topics)
+    except topics_mod.TopicsError as exc:
+        raise ReleaseError(f"the topic registry every release carries cannot be read: {exc}") from None
     result = validate([curated])
     if not result.ok:
         raise ReleaseError(f"{len(result.errors)} validation error(s) in {curated}; run 'factset validate' to see them")
     records = read_models(expand([curated]))
-    files = render_release(records, version, date, figures)
+    problems = release_problems(records, seed_dir or default_seed_dir())
+    if problems:
+        raise ReleaseError(f"{curated} is valid but breaks the release rules (docs/CURATION.md, 'Release rules'):"
+                           + "".join(f"\n  - {problem}" for problem in problems))
+    files = render_release(records, version, date, figures, topics.read_bytes())
     counts = json.loads(files[MANIFEST])["counts"]
     target = out_dir / version
 
