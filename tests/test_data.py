@@ -1,7 +1,11 @@
-"""The curated data itself: coverage, and every quote where its offsets say."""
+"""The curated data itself: valid, releasable, and meeting the project's coverage targets.
+
+The rules live in the validator (``factset validate``) and in the release rules
+(``factset build``); these tests run them on data/curated and check the targets, which
+are goals of the project rather than rules of a record.
+"""
 
 import json
-import re
 from collections import Counter
 
 import pytest
@@ -36,35 +40,20 @@ def test_quote_is_at_its_offsets(evidence):
     assert text[evidence["start"]:evidence["end"]] == evidence["quote"]
 
 
+def test_curated_data_meets_the_release_rules():
+    from factset.curation.coverage import release_problems
+    from factset.curation.loader import expand
+    from factset.publish.build import read_models
+
+    assert release_problems(read_models(expand([CURATED])), REPO / "seeds") == []
+
+
 def test_coverage_targets():
     per_source = Counter(c["source_id"] for c in BY_TYPE["claim"])
     assert len(BY_TYPE["claim"]) >= 100
-    assert set(per_source) == set(SEEDS) and min(per_source.values()) >= 12
-    with_evidence = {e["claim_id"] for e in BY_TYPE["evidence"]}
-    assert set(CLAIMS) <= with_evidence
+    assert min(per_source.values()) >= 12
     cross = [e for e in BY_TYPE["evidence"] if e["source_id"] != CLAIMS[e["claim_id"]]["source_id"]]
     assert len(cross) >= 25
-
-
-def test_every_claimant_and_speaker_is_an_entity():
-    entities = {e["id"] for e in BY_TYPE["entity"]}
-    assert {c["claimant_id"] for c in BY_TYPE["claim"]} <= entities
-    assert {e.get("speaker_id") for e in BY_TYPE["evidence"]} - {None} <= entities
-
-
-# Numerals in claim texts that are names or dates, not quantities.
-NOT_QUANTITIES = re.compile(
-    r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"
-    r"|\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"
-    r"|\bOct\. \d+\b|\bArticle \d+\b|\bT-72\b|\b38 North\b|\bsrc-\d+\b"
-)
-
-
-@pytest.mark.parametrize("claim", BY_TYPE["claim"], ids=lambda c: c["id"])
-def test_every_number_a_claim_states_is_a_quantity(claim):
-    numerals = re.findall(r"\d[\d,.]*", NOT_QUANTITIES.sub("", claim["text"]))
-    if numerals:
-        assert claim.get("quantities"), f"{claim['id']} states {numerals} but has no quantity"
 
 
 def test_the_troop_estimates_share_a_topic_and_differ():
@@ -83,18 +72,3 @@ def test_the_degraded_translation_is_flagged():
     flagged = [e for e in BY_TYPE["evidence"] if e["source_id"] == "src-004"
                and any(f["kind"] in ("garbled_translation", "mistranslation") for f in e.get("flags", []))]
     assert len(flagged) >= 10
-
-
-@pytest.mark.parametrize("claim", BY_TYPE["claim"], ids=lambda c: c["id"])
-def test_claim_text_reads_without_the_dataset(claim):
-    """A claim is read outside factset: no internal ids in its text."""
-    assert not re.search(r"\b(src|clm|evd|ent)-[0-9a-z]", claim["text"]), claim["text"]
-
-
-def test_a_passage_carries_the_same_flags_wherever_it_is_quoted():
-    by_span = {}
-    for ev in BY_TYPE["evidence"]:
-        kinds = sorted(f["kind"] for f in ev.get("flags", []))
-        by_span.setdefault((ev["source_id"], ev["start"], ev["end"]), {})[ev["id"]] = kinds
-    differing = {span: ids for span, ids in by_span.items() if len({tuple(k) for k in ids.values()}) > 1}
-    assert not differing, differing

@@ -46,10 +46,10 @@ def curated(tmp_path, records, seeds):
     return folder
 
 
-def run_build(curated, out, version="1.0.0", **kw):
+def run_build(curated, out, version="1.0.0", topics=TOPICS, **kw):
     seeds = curated.parent / "seeds"
-    return build(curated, out, version, DATE, validate=lambda paths: validate(paths, seed_dir=seeds),
-                 figures=release_figures, seed_dir=seeds, topics=TOPICS, **kw)
+    return build(curated, out, version, DATE, validate=lambda paths: validate(paths, seed_dir=seeds, topics=topics),
+                 figures=release_figures, seed_dir=seeds, topics=topics, **kw)
 
 
 def snapshot(folder):
@@ -160,3 +160,35 @@ def _plain(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# ------------------------------------------------------------ release rules
+
+
+def test_a_seed_without_source_is_not_released(tmp_path, curated, seeds):
+    (seeds / "007_0123456789abcdef.txt").write_text("A seventh article.", encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"breaks the release rules .*\n  - seed 007_0123456789abcdef.txt has no source record"):
+        run_build(curated, tmp_path / "releases")
+    assert not (tmp_path / "releases").exists()
+
+
+def test_a_source_without_claim_is_not_released(tmp_path, curated, records):
+    write_jsonl(curated / "records.jsonl", records)  # src-004 is only quoted
+    with pytest.raises(ReleaseError, match=r"\n  - source src-004 \(004_1457dd9868dddab3.txt\) has no claim"):
+        run_build(curated, tmp_path / "releases")
+
+
+def test_a_passage_flagged_for_one_claim_only_is_not_released(tmp_path, curated, records):
+    released = releasable(records)
+    by_id(released, "evd-000-001-02")["flags"] = [{"kind": "garbled_translation", "note": "Garbled."}]
+    write_jsonl(curated / "records.jsonl", released)  # evd-004-001-01 quotes the same passage, unflagged
+    with pytest.raises(ReleaseError, match=r"passage \[\d+:\d+\] of src-004 is quoted with different flags "
+                                           r"\(evd-000-001-02: garbled_translation; evd-004-001-01: none\)"):
+        run_build(curated, tmp_path / "releases")
+
+
+def test_a_release_needs_a_readable_topic_registry(tmp_path, curated):
+    bad = tmp_path / "topics.json"
+    bad.write_text('{"topics": [{"id": "x"}]}', encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"topic registry .*topics.json: /topics/0: an entry has exactly the keys"):
+        run_build(curated, tmp_path / "releases", topics=bad)

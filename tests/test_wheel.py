@@ -20,8 +20,9 @@ from datasets import load_dataset
 release = factset.load()
 counts = {name: len(getattr(release, name)) for name in ("sources", "entities", "claims", "evidence")}
 hf = {name: len(load_dataset(str(factset.hf_path()), name, split="train", cache_dir="hf-cache")) for name in counts}
+from factset.records import topics
 print(json.dumps({"file": factset.__file__, "version": release.version, "manifest": release.manifest["counts"],
-                  "models": counts, "hf": hf}))
+                  "models": counts, "hf": hf, "topics": [str(topics.default_path()), len(topics.load(topics.default_path()))]}))
 """
 
 
@@ -48,3 +49,5 @@ def test_wheel_ships_releases_and_loads_them(tmp_path):
     assert out["file"].startswith(str(env_dir)), out["file"]
     assert out["version"] == versions(REPO / "data" / "releases")[-1]
     assert out["models"] == out["manifest"] == out["hf"]
+    registry, count = out["topics"]  # the code's topic registry, packaged: validate checks topics from the wheel alone
+    assert registry.startswith(str(env_dir)) and count == len(json.loads((REPO / "data" / "topics.json").read_text())["topics"])

@@ -43,12 +43,12 @@ _LETTER = r"[^\W\d_]"  # a letter of any script
 # Each exemption, written as it reads from the numeral's second character on: the pattern
 # below then starts with its first digit, so the scan skips to digits at C speed (a
 # lookbehind that includes that digit sees what precedes the numeral).
-_EXEMPT = "|".join([
+_EXEMPT = "|".join([  # (the commonest first: a date's day and year)
     rf"[0-9]?(?= (?:{_MONTH_NAMES})(?!{_LETTER}))",  # 23 October
+    rf"(?:(?<=1)9|(?<=2)0)[0-9]{{2}}(?:s\b|{_END})",  # 2024, 1990s
     rf"(?:{'|'.join(f'(?<={re.escape(m)} [0-9])' for m in _MONTHS)})[0-9]?{_END}",  # October 23, Oct. 23
     rf"[0-9]{{3}}-[0-9]{{2}}-[0-9]{{2}}(?![0-9])",  # 2024-10-23, and its month and day:
     rf"(?<=[0-9]{{4}}-[0-9])[0-9]-[0-9]{{2}}(?![0-9])|(?<=[0-9]{{4}}-[0-9]{{2}}-[0-9])[0-9](?![0-9])",
-    rf"(?:(?<=1)9|(?<=2)0)[0-9]{{2}}(?:s\b|{_END})",  # 2024, 1990s
     rf"[0-9]*(?:st|nd|rd|th)(?!{_LETTER})",  # 16th
     r"(?<=Article [0-9])|(?<=Art\. [0-9])",  # Article 4
     rf"(?<={_LETTER}[0-9])|(?<={_LETTER}-[0-9])",  # T-72, G7
@@ -62,6 +62,11 @@ _IN_QUANTITY = re.compile(_NUMERAL)
 def numerals(text: str) -> list[tuple[int, str]]:
     """``(position, numeral)`` of every numeral of ``text`` that must be a quantity."""
     return [(m.start(), m.group()) for m in _SCAN.finditer(text)]
+
+
+def states_numerals(text: str) -> bool:
+    """Whether ``text`` has a numeral that must be a quantity (cheaper than listing them)."""
+    return _SCAN.search(text) is not None
 
 
 _WELL_FORMED = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")

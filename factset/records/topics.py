@@ -63,20 +63,19 @@ def _read(path: Path) -> str:
         raise TopicsError(path, "", f"the topic registry is not UTF-8 (byte {exc.start})") from None
 
 
-def _no_duplicate_keys(pairs):
-    seen = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r} in one object")
-        seen[key] = value
-    return seen
+def _object(pairs: list) -> dict:
+    """A JSON object whose keys are all different (else two readers could disagree on it)."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r} in one object")
+    return dict(pairs)
 
 
 def load(path: Path) -> dict[str, str]:
     """Topic id -> description, in the registry's order; a TopicsError if it is malformed."""
     text = _read(path)
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        doc = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise TopicsError(path, "", f"invalid JSON: {exc.msg} at column {exc.colno}", exc.lineno) from None
     except (ValueError, RecursionError) as exc:
