@@ -1,12 +1,19 @@
 """The ``factset`` command.
 
-Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error.
+Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error (3: ``push`` only,
+the Hub or the network refused).
+
+Each subcommand is defined in one place: its ``cmd_*`` function and, right after it, a
+function registered with :func:`command` that adds its parser and arguments. Adding a
+command touches no other.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from .records import schema as schema_mod
@@ -19,8 +26,64 @@ CURATED_DIR = Path("data/curated")
 PREVIEW_DIR = Path("build/preview")  # where 'factset build' writes a version not released yet (git-ignored)
 
 
+def exit_codes(invalid: str = "invalid data (each message names the file, line and field)", **more: str) -> str:
+    """The exit codes block of a ``--help``; ``invalid`` says what exit 1 means for the command."""
+    codes = {"0": "success", "1": invalid, "2": "usage error (a bad option, a missing file)",
+             **{k.lstrip("_"): v for k, v in more.items()}}
+    return "exit codes:\n" + "".join(
+        textwrap.fill(meaning, 79, initial_indent=f"  {code}  ", subsequent_indent=" " * 5) + "\n"
+        for code, meaning in codes.items())
+
+
+EXIT_CODES = exit_codes()
+
+
 class UsageError(Exception):
-    pass
+    """A mistake in the command line (exit 2)."""
+
+
+class DataError(Exception):
+    """The data the command reads is invalid or missing (exit 1); the message says which and what to do."""
+
+
+# ------------------------------------------------------------------ the registry
+
+_COMMANDS: list[Callable] = []
+
+
+def command(define: Callable) -> Callable:
+    """Register ``define(subparsers)``, which adds one subcommand (in the order defined here)."""
+    _COMMANDS.append(define)
+    return define
+
+
+def subcommand(sub, name: str, help: str, exit_codes: str = EXIT_CODES, description: str | None = None):
+    """A subcommand's parser, with its exit codes in its ``--help`` (``help`` is a format string: write % as %%)."""
+    description = description or help[0].upper() + help[1:].replace("%%", "%") + "."
+    return sub.add_parser(name, help=help, description=description,
+                          epilog=exit_codes, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+class _RenamedOption(argparse.Action):
+    """An option that was renamed: using it is a usage error that names the new spelling."""
+
+    def __init__(self, option_strings, dest, new: str, why: str, **kwargs):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs="?", help=argparse.SUPPRESS)
+        self.new, self.why = new, why
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is now {self.new} ({self.why})")
+
+
+def release_option(p, help: str) -> None:
+    """``--release VERSION``; the old ``--version`` is refused, since ``factset --version`` prints the package's."""
+    p.add_argument("--release", metavar="VERSION", help=help)
+    p.add_argument("--version", action=_RenamedOption, new="--release VERSION",
+                   why="'factset --version' prints the package's version; a data release is chosen with --release")
+
+
+def seeds_option(p) -> None:
+    p.add_argument("--seeds", type=Path, metavar="DIR", help="folder of seed texts (default: the bundled seeds/)")
 
 
 def _existing(paths: list[Path]) -> list[Path]:
@@ -28,6 +91,55 @@ def _existing(paths: list[Path]) -> list[Path]:
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     return paths
+
+
+def _records(paths: list[Path], release: str | None, seeds: Path | None) -> dict[str, list]:
+    """The records of a published release, or of record files once they validate, as models by type."""
+    from .publish.release import ReleaseError, load
+
+    if release is not None:
+        try:
+            loaded = load(release)
+        except ReleaseError as exc:
+            raise DataError(str(exc)) from None
+        return {"source": loaded.sources, "entity": loaded.entities, "claim": loaded.claims, "evidence": loaded.evidence}
+    from .curation.loader import expand
+    from .curation.validate import validate
+    from .publish.build import read_models
+
+    if not paths and not CURATED_DIR.exists():  # not in a checkout: the newest release the package carries
+        return _records([], _newest_release(), seeds)
+    paths = _existing(paths or [CURATED_DIR])
+    result = validate(paths, seed_dir=seeds)
+    if not result.ok:
+        raise DataError(f"{len(result.errors)} validation error(s) in {', '.join(map(str, paths))}; "
+                        "run 'factset validate' first")
+    records: dict[str, list] = {"source": [], "entity": [], "claim": [], "evidence": []}
+    for record in read_models(expand(paths)):
+        records[record.type].append(record)
+    return records
+
+
+def _newest_release() -> str:
+    from .publish.release import ReleaseError, release_path
+
+    try:
+        version = release_path().name
+    except ReleaseError as exc:
+        raise DataError(f"no {CURATED_DIR} here and {exc}") from None
+    print(f"(no {CURATED_DIR} here: reading release {version})", file=sys.stderr)
+    return version
+
+
+def offset(text: str) -> int:
+    """A character offset (argparse names the type in its message: 'invalid offset value')."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+# ------------------------------------------------------------------ checking records
 
 
 def cmd_validate(args) -> int:
@@ -43,18 +155,26 @@ def cmd_validate(args) -> int:
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
-def cmd_schema(args) -> int:
-    out = args.dir or schema_mod.committed_dir()
-    if args.check:
-        stale = schema_mod.drift(out)
-        for name in stale:
-            print(f"{out / name}: differs from the models; run 'factset schema' and commit the result")
-        if not stale:
-            print(f"ok: {out} matches the models")
-        return EXIT_INVALID if stale else EXIT_OK
-    for path in schema_mod.write(out):
-        print(f"wrote {path}")
-    return EXIT_OK
+@command
+def _validate(sub):
+    p = subcommand(sub, "validate", "check record files (JSONL) and report every error")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=f"files or folders of *.jsonl (default: {CURATED_DIR})")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
+                   help="published records the checked ones may refer to (e.g. a release folder); repeatable")
+    p.add_argument("--format", choices=sorted(REPORTERS), default="text",
+                   help="a line per error for people, or JSON for CI (default: text)")
+    seeds_option(p)
+    p.add_argument("--topics", type=Path, metavar="FILE",
+                   help="topic registry to check topics against (default: that of the --against release, else "
+                        "data/topics.json of the code; see docs/CURATION.md, 'Topics')")
+    p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, metavar="N",
+                   help="longest line accepted, in bytes (default: 1 MiB)")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes for large files (default: 1)")
+    p.add_argument("--slow", action="store_true",
+                   help="reference path: strict json, jsonschema and the Pydantic models on every record (same result, slower)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar (there is none anyway when stderr is not a terminal or CI is set)")
+    p.set_defaults(func=cmd_validate)
 
 
 def cmd_offsets(args) -> int:
@@ -78,17 +198,274 @@ def cmd_offsets(args) -> int:
     return EXIT_INVALID if count["error"] else EXIT_OK
 
 
+@command
+def _offsets(sub):
+    p = subcommand(sub, "offsets", "check evidence offsets against the seeds; --write fills them in")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="record files or folders whose evidence to check")
+    p.add_argument("--write", action="store_true", help="rewrite wrong or missing offsets in place")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
+                   help=f"where to find the source records (default: {CURATED_DIR}); repeatable")
+    seeds_option(p)
+    p.set_defaults(func=cmd_offsets)
+
+
+def _seed_file(source: str, against: list[Path]) -> str:
+    """The seed file a source id names (looked up in the records), or the seed file name given."""
+    import re
+
+    from .curation.offsets import seed_files_by_source
+    from .publish.release import release_path
+    from .records.models import SOURCE_ID
+
+    if not re.match(SOURCE_ID, source):
+        return source
+    if against:
+        where = _existing(against)
+    elif CURATED_DIR.exists():
+        where = [CURATED_DIR]
+    else:  # an installed package: the sources of the newest release
+        where = [release_path(_newest_release()) / "sources.jsonl"]
+    known = seed_files_by_source(where)
+    if source not in known:
+        raise UsageError(f"no source {source} in {', '.join(map(str, where))} (known: {', '.join(sorted(known)) or 'none'})")
+    return known[source]
+
+
 def cmd_locate(args) -> int:
     from .curation.seeds import SeedError
 
     seeds = SeedStore(args.seeds or default_seed_dir())
     try:
-        start, end = seeds.get(args.seed_file).locate(args.quote)
+        start, end = seeds.get(_seed_file(args.source, args.against)).locate(args.quote, near=args.near)
     except SeedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(f"{start} {end}")
     return EXIT_OK
+
+
+@command
+def _locate(sub):
+    p = subcommand(sub, "locate", "print the start and end offsets of a quote in a seed", exit_codes=exit_codes(
+        "the quote is not in the seed, or occurs more than once and --near does not pick one"))
+    p.add_argument("source", metavar="SOURCE", help="a source id (src-003) or a seed file name (003_79ee2a5e145d287a.txt)")
+    p.add_argument("quote", metavar="QUOTE", help="the passage, exactly as the seed has it")
+    p.add_argument("--near", type=offset, metavar="OFFSET",
+                   help="of several occurrences, the one starting nearest this offset")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
+                   help=f"where to look a source id up (default: {CURATED_DIR}, else the newest release); repeatable")
+    seeds_option(p)
+    p.set_defaults(func=cmd_locate)
+
+
+def cmd_schema(args) -> int:
+    out = args.dir or schema_mod.committed_dir()
+    if args.check:
+        stale = schema_mod.drift(out)
+        for name in stale:
+            print(f"{out / name}: differs from the models; run 'factset schema' and commit the result")
+        if not stale:
+            print(f"ok: {out} matches the models")
+        return EXIT_INVALID if stale else EXIT_OK
+    for path in schema_mod.write(out):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+@command
+def _schema(sub):
+    p = subcommand(sub, "schema", "write the JSON Schema files generated from the models",
+                   exit_codes=exit_codes("(--check) the committed files differ from the models"))
+    p.add_argument("--check", action="store_true", help="only check that the committed files match the models")
+    p.add_argument("--dir", type=Path, metavar="DIR", help="folder of schema files (default: schema/)")
+    p.set_defaults(func=cmd_schema)
+
+
+# ------------------------------------------------------------------ curating
+
+
+def cmd_add_source(args) -> int:
+    from .curation.new_source import Article, Refused, next_steps, plan, write
+
+    article = Article(outlet=args.outlet, published=args.published, precision=args.precision, basis=args.basis,
+                      date_note=args.date_note, title=args.title, byline=args.byline, dateline=args.dateline,
+                      language=args.language, text_quality=args.text_quality, copyright=args.copyright,
+                      narrator_id=args.narrator, curated_by=args.curated_by)
+    seed_dir = args.seeds or args.data.parent / "seeds"
+    try:
+        planned = plan(args.path, article, args.data / "curated", seed_dir)
+    except Refused as exc:
+        if exc.usage:
+            raise UsageError(str(exc)) from None
+        print(f"factset add-source: {exc}; nothing written", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        write(planned)
+    except OSError as exc:
+        print(f"factset add-source: could not write: {exc}; nothing written", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"added {planned.source_id}: {planned.seed_path} (copied byte for byte), its source record in "
+          f"{planned.sources_path}, and {planned.claims_path} (empty, for its claims)")
+    print("next steps:")
+    for n, step in enumerate(next_steps(planned), 1):
+        print(f"  {n}. {step}")
+    if seed_dir.resolve() != default_seed_dir().resolve():
+        print(f"note: this factset reads seeds from {default_seed_dir()} by default: validate with --seeds {seed_dir}")
+    return EXIT_OK
+
+
+@command
+def _add_source(sub):
+    p = subcommand(sub, "add-source", "add a new article: copy it into seeds/, append its Source record, create its "
+                   "claims file", exit_codes=exit_codes(
+                       "the text cannot be a seed (already present, empty, not UTF-8, a BOM, a link, not a regular "
+                       "file) or the curated data cannot take it; nothing is written",
+                       _2="usage error (a bad option or an impossible date); nothing is written"),
+                   description=(
+                       "Add a new article: copy its text byte for byte into seeds/ as NNN_<first 16 hex of its sha256>.txt "
+                       "(NNN: the next number), append its Source record (draft) to data/curated/sources.jsonl and create "
+                       "data/curated/claims-NNN.jsonl. Nothing is written when anything is refused. "
+                       "See docs/CURATION.md, 'Adding an article'."))
+    p.add_argument("path", type=Path, metavar="PATH", help="the article's text: a regular UTF-8 file without BOM")
+    p.add_argument("--outlet", required=True, metavar="NAME", help="the publishing outlet, as the text shows it")
+    p.add_argument("--published", required=True, metavar="YYYY-MM-DD",
+                   help="publication date (the first day of the period for a coarser --precision; a week's Monday)")
+    p.add_argument("--precision", choices=("day", "week", "month", "year"), default="day",
+                   help="how precisely the date is known (default: day)")
+    p.add_argument("--basis", default="stated",
+                   choices=("stated", "inferred_from_weekday", "inferred_from_context", "publication_date", "other_source"),
+                   help="how the date was obtained (default: stated, the text gives it)")
+    p.add_argument("--date-note", metavar="TEXT", help="how the date was read, when the basis is not 'stated'")
+    p.add_argument("--title", metavar="TEXT", help="the headline as the text has it (default: none)")
+    p.add_argument("--byline", action="append", default=[], metavar="NAME", help="an author the text names; repeatable")
+    p.add_argument("--dateline", metavar="TEXT", help="the dateline, e.g. 'KYIV, Ukraine' (default: none)")
+    p.add_argument("--language", default="en", metavar="CODE", help="the text's language, a BCP 47 tag (default: en)")
+    p.add_argument("--text-quality", choices=("clean", "minor_errors", "degraded_machine_translation"), default="clean",
+                   help="the state of the text (default: clean; list what you notice in quality_notes)")
+    p.add_argument("--copyright", default="unknown", metavar="HOLDER",
+                   help="who holds the article's copyright, as the text says (default: unknown)")
+    p.add_argument("--narrator", metavar="ENTITY_ID",
+                   help="the entity who narrates (the outlet or its author); default: the news_outlet entity named "
+                        "like --outlet, if there is one, else none")
+    p.add_argument("--curated-by", default="factset-core", metavar="NAME", help="who adds it (default: factset-core)")
+    p.add_argument("--data", type=Path, default=Path("data"), metavar="DIR",
+                   help="data folder holding curated/ (default: data)")
+    p.add_argument("--seeds", type=Path, metavar="DIR", help="seed folder to copy the text into (default: seeds/ beside --data)")
+    p.set_defaults(func=cmd_add_source)
+
+
+EXPORT_FORMATS = ("label-studio", "web-annotation")
+
+
+def _seed_texts(sources: list, seed_dir: Path | None) -> dict[str, str]:
+    """Each source's seed text, by source id."""
+    from .curation.seeds import SeedError
+
+    seeds = SeedStore(seed_dir or default_seed_dir())
+    try:
+        return {s.id: seeds.get(s.seed_file).text for s in sources}
+    except SeedError as exc:
+        raise DataError(str(exc)) from None
+
+
+def cmd_export(args) -> int:
+    import json
+
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: is not a folder")
+    records = _records(args.paths, args.release, args.seeds)
+    texts = _seed_texts(records["source"], args.seeds)
+    if args.format == "web-annotation":
+        from .curation.web_annotation import collection
+
+        doc = collection(records["source"], records["claim"], records["evidence"], texts)
+        files = {"annotations.jsonld": json.dumps(doc, indent=1, ensure_ascii=False) + "\n"}
+        what = f"{doc['total']} annotations (one per evidence record)"
+    else:
+        from .curation.label_studio import BadExport, label_config, tasks
+
+        try:
+            made = tasks(records["source"], records["claim"], records["evidence"], texts, search_in=args.search_in)
+        except BadExport as exc:
+            raise UsageError(str(exc)) from None
+        files = {"tasks.json": json.dumps(made, indent=1, ensure_ascii=False) + "\n", "label-config.xml": label_config()}
+        regions = sum(len(t["predictions"][0]["result"]) for t in made)
+        what = f"{len(made)} tasks with {regions} pre-annotated passages"
+    from .curation.offsets import write_atomically
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        write_atomically(args.out / name, text)
+        print(f"wrote {args.out / name}")
+    print(f"exported {what}")
+    return EXIT_OK
+
+
+@command
+def _export(sub):
+    p = subcommand(sub, "export", "write the evidence for an annotation tool: Label Studio tasks or W3C Web Annotations",
+                   description=(
+                       "Write the evidence for an annotation tool. 'label-studio': tasks.json (one task per claim and "
+                       "source, the seed text with every evidence passage as a pre-annotation carrying its id and stance) "
+                       "and label-config.xml (the labeling interface). 'web-annotation': annotations.jsonld, a W3C Web "
+                       "Annotation collection, one annotation per evidence record. The records are validated first."))
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=f"record files or folders (default: {CURATED_DIR}, else the newest release)")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="the annotation tool's format")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into (created if missing)")
+    release_option(p, "export a published release instead of record files")
+    p.add_argument("--search-in", action="append", default=[], metavar="SOURCE_ID",
+                   help="label-studio: also a task pairing every claim with this source's text, to find evidence in it; "
+                        "repeatable")
+    seeds_option(p)
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_import(args) -> int:
+    from .curation.label_studio import BadExport, read_export, to_evidence
+    from .curation.offsets import write_atomically
+
+    _existing([args.file])
+    if not args.out.parent.is_dir() or args.out.is_dir():
+        raise UsageError(f"--out {args.out}: give a file in an existing folder")
+    records = _records(args.against, None, args.seeds)
+    texts = _seed_texts(records["source"], args.seeds)
+    try:
+        imported = to_evidence(read_export(args.file), texts, {c.id for c in records["claim"]},
+                               {e.id: e.model_dump(mode="json", exclude_unset=True) for e in records["evidence"]}, args.curated_by)
+    except BadExport as exc:
+        print(f"factset import: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    import json
+
+    write_atomically(args.out, "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in imported.records))
+    for note in imported.notes:
+        print(note)
+    print(f"wrote {len(imported.records)} evidence record(s) to {args.out}: {imported.summary()}")
+    return EXIT_OK
+
+
+@command
+def _import(sub):
+    p = subcommand(sub, "import", "read an annotation tool's export back into evidence records", exit_codes=exit_codes(
+        "the export or the curated data is invalid (a passage not at its offsets, an unknown claim...); nothing is "
+        "written"), description=(
+        "Read Label Studio's JSON export of tasks made by 'factset export --format label-studio' back into evidence "
+        "records. Every passage is checked against the seed (text[start:end] == the passage, in code points; "
+        "offsets Label Studio wrote in UTF-16 code units are converted and checked). Evidence that exists keeps "
+        "its other fields; a new passage becomes a new draft 'related' evidence record. Write the result into the "
+        "claims files, then run 'factset validate'."))
+    p.add_argument("file", type=Path, metavar="FILE", help="Label Studio's export (JSON format) of the tasks")
+    p.add_argument("--format", required=True, choices=("label-studio",), help="the annotation tool's format")
+    p.add_argument("--out", type=Path, required=True, metavar="RECORDS.jsonl", help="the evidence records to write")
+    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
+                   help=f"the curated records the tasks came from (default: {CURATED_DIR}); repeatable")
+    p.add_argument("--curated-by", default="label-studio", metavar="NAME",
+                   help="curated_by of new evidence records (default: label-studio)")
+    seeds_option(p)
+    p.set_defaults(func=cmd_import)
+
+
+# ------------------------------------------------------------------ releases
 
 
 def cmd_build(args) -> int:
@@ -124,11 +501,96 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+@command
+def _build(sub):
+    p = subcommand(sub, "build", "validate the curated records and write the release named in data/VERSION")
+    p.add_argument("--data", type=Path, default=Path("data"), metavar="DIR",
+                   help="data folder with curated/, releases/ and VERSION (default: data)")
+    p.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), metavar="FILE",
+                   help="the release date is read from its entry (default: CHANGELOG.md)")
+    seeds_option(p)
+    p.set_defaults(func=cmd_build)
+
+
+def cmd_versions(args) -> int:
+    from .publish.build import read_version, release_date
+    from .publish.release import MANIFEST, ReleaseError, releases_dir, verify, versions
+    from .records.models import SCHEMA_VERSION
+
+    print(f"package  factset {_version()} (the code: CLI, Python API; writes records of schema {SCHEMA_VERSION})")
+    if (args.data / "VERSION").is_file():
+        try:
+            version = read_version(args.data)
+        except ReleaseError as exc:
+            raise DataError(str(exc)) from None
+        date = release_date(args.changelog, version)
+        state = f"released {date}" if date else f"not released yet (no dated entry in {args.changelog})"
+        print(f"data     {version} in {args.data / 'VERSION'}: {state}")
+    directory = args.data / "releases" if (args.data / "releases").is_dir() else releases_dir()
+    for version in versions(directory):
+        path = directory / version
+        try:
+            manifest, state = verify(path), "checksums verified"
+        except ReleaseError as exc:
+            import json
+
+            manifest, state = json.loads((path / MANIFEST).read_text(encoding="utf-8")), f"DAMAGED: {exc}"
+        counts = ", ".join(f"{n} {name}" for name, n in manifest.get("counts", {}).items())
+        print(f"release  {version} {manifest.get('date')} schema {manifest.get('schema_version')}: {counts}; {state}")
+    return EXIT_OK
+
+
+@command
+def _versions(sub):
+    p = subcommand(sub, "versions", "show the package version, the data version and every release with its schema",
+                   description=(
+                       "Show the package version (the code), the data version to release next (data/VERSION, in a "
+                       "checkout) and every release this package carries, with its date, schema version and counts. "
+                       "The package and the data are versioned apart: see README.md, 'Versions'."))
+    p.add_argument("--data", type=Path, default=Path("data"), metavar="DIR",
+                   help="data folder with VERSION and releases/ (default: data, else the releases in the package)")
+    p.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), metavar="FILE",
+                   help="where release dates are read (default: CHANGELOG.md)")
+    p.set_defaults(func=cmd_versions)
+
+
+def cmd_topics(args) -> int:
+    from collections import Counter
+
+    from .records.topics import TopicsError, default_path, load
+
+    registry = args.registry or default_path()
+    try:
+        topics = load(registry)
+    except TopicsError as exc:
+        raise DataError(str(exc)) from None
+    claims = _records(args.paths, args.release, args.seeds)["claim"]
+    counts = Counter(c.topic for c in claims)
+    width = max(map(len, [*topics, *filter(None, counts)]), default=5)
+    print(f"{'claims':>6}  {'topic':<{width}}  description")
+    for topic, description in topics.items():
+        print(f"{counts.pop(topic, 0):>6}  {topic:<{width}}  {description}")
+    for topic, n in sorted(counts.items(), key=lambda item: str(item[0])):
+        print(f"{n:>6}  {topic or '(none)':<{width}}  {'(no topic)' if topic is None else f'(not in {registry})'}")
+    return EXIT_OK
+
+
+@command
+def _topics(sub):
+    p = subcommand(sub, "topics", "list the topics with their descriptions and how many claims each has")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help=f"record files or folders whose claims to count (default: {CURATED_DIR}, else the newest release)")
+    release_option(p, "count the claims of a published release instead")
+    p.add_argument("--registry", type=Path, metavar="FILE", help="the topic registry (default: data/topics.json)")
+    seeds_option(p)
+    p.set_defaults(func=cmd_topics)
+
+
 def cmd_push(args) -> int:
     from .publish.release import ReleaseError, release_path, verify
 
     try:
-        path = release_path(args.version)
+        path = release_path(args.release)
         verify(path)
     except ReleaseError as exc:
         print(f"factset push: {exc}", file=sys.stderr)
@@ -153,11 +615,25 @@ def cmd_push(args) -> int:
     return EXIT_OK
 
 
+@command
+def _push(sub):
+    p = subcommand(sub, "push", "upload a release folder to the Hugging Face Hub (needs factset[hf], network and a token)",
+                   exit_codes=exit_codes(_3="the Hub or the network refused the upload"))
+    p.add_argument("--repo-id", required=True, metavar="OWNER/NAME", help="the dataset repository, e.g. your-name/factset")
+    release_option(p, "release to push (default: the latest)")
+    p.add_argument("--revision", metavar="BRANCH", help="branch to push to (default: main)")
+    p.add_argument("--private", action="store_true", help="create the repository as private if it does not exist")
+    p.set_defaults(func=cmd_push)
+
+
+# ------------------------------------------------------------------ research
+
+
 def cmd_report(args) -> int:
     from .publish.release import ReleaseError, load
 
     try:
-        release = load(args.version)
+        release = load(args.release)
     except ReleaseError as exc:
         print(f"factset report: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -169,6 +645,138 @@ def cmd_report(args) -> int:
     for path in write_report(release, out, args.topic):
         print(f"wrote {path}")
     return EXIT_OK
+
+
+@command
+def _report(sub):
+    p = subcommand(sub, "report", "write an HTML page and PNG figures: estimate timeline, source x claim matrix, tables "
+                   "(needs factset[report])")
+    release_option(p, "release to report on (default: the latest)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: report/<version>)")
+    p.add_argument("--topic", default="nk-troops-in-russia-count", metavar="TOPIC",
+                   help="topic of the timeline (default: %(default)s; 'factset topics' lists them)")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_agreement(args) -> int:
+    import json
+
+    from .curation.agreement import as_text, measure
+
+    report = measure(_records(args.paths, args.release, args.seeds))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(as_text(report))
+    return EXIT_OK
+
+
+@command
+def _agreement(sub):
+    p = subcommand(sub, "agreement", "inter-annotator agreement (Cohen's kappa, n, 95%% CI) from the recorded reviews")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=f"record files or folders (default: {CURATED_DIR}, else the newest release)")
+    release_option(p, "measure a published release instead (a version, e.g. 1.0.0)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="a table, or JSON (the card's source)")
+    seeds_option(p)
+    p.set_defaults(func=cmd_agreement)
+
+
+# ------------------------------------------------------------------ the blind review
+
+
+def _curated_records(paths: list[Path]) -> dict[Path, list[dict]]:
+    """The records of each curated file, as dicts in file order (strictly parsed)."""
+    from .curation.loader import expand, read_lines
+
+    out: dict[Path, list[dict]] = {}
+    for path in expand(_existing(paths)):
+        records = []
+        for line in read_lines(path):
+            if line.error is not None:
+                raise UsageError(f"{line.path}:{line.number}: {line.error.message}; run 'factset validate' first")
+            records.append(line.data)
+        out[path] = records
+    return out
+
+
+def cmd_review_packets(args) -> int:
+    import json
+
+    from .curation.blind_review import entity_table, first_labels, packets
+
+    files = _curated_records(args.paths or [CURATED_DIR])
+    records = [d for recs in files.values() for d in recs]
+    seeds = SeedStore(args.seeds or default_seed_dir())
+    args.out.mkdir(parents=True, exist_ok=True)
+    items = packets(records, seeds, args.context)
+    (args.out / "items.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    for name, sides in (("entities.json", True), ("entities-without-sides.json", False)):
+        (args.out / name).write_text(json.dumps(entity_table(records, sides), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    first = args.out.parent / f"{args.out.name}.first-labels.json"  # beside, not inside: the annotator never gets it
+    first.write_text(json.dumps(first_labels(records), indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {len(items)} blind items to {args.out} (give the annotator that folder and docs/ANNOTATION.md); "
+          f"the first labels are kept apart in {first}")
+    return EXIT_OK
+
+
+def cmd_review_record(args) -> int:
+    import json
+
+    from .curation.blind_review import differences, record_reviews, rewrite_jsonl
+
+    def read(path: Path | None) -> dict:
+        if path is None:
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read {path}: {exc}") from None
+
+    files = _curated_records(args.paths or [CURATED_DIR])
+    first, second, adjudicated = read(args.first), read(args.second), read(args.adjudicated)
+    records = [d for recs in files.values() for d in recs]
+    if not args.adjudicated:
+        for rid, aspect, a, b in differences(first, second):
+            print(f"{rid} {aspect}: first {a!r}, second {b!r}")
+        return EXIT_OK
+    try:
+        pending = record_reviews(records, first, second, adjudicated, args.annotator, args.adjudicator)
+    except ValueError as exc:
+        print(f"factset review record: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    for path, recs in files.items():
+        rewrite_jsonl(path, recs)
+    for rid, aspect, final, now in pending:
+        print(f"{rid} {aspect}: adjudicated {final!r}, the record says {now!r}: edit it, then record again")
+    reviewed = sum(d["curation"]["review_status"] == "reviewed" for d in records)
+    print(f"recorded reviews; {reviewed} of {len(records)} records reviewed, {len(pending)} label(s) to edit")
+    return EXIT_OK
+
+
+@command
+def _review(sub):
+    p = subcommand(sub, "review", "the blind second annotation: write blind packets; record labels and adjudication")
+    review = p.add_subparsers(dest="review_command", required=True, metavar="STEP")
+    q = subcommand(review, "packets", "write a blind item per record for a second annotator (first labels kept apart)")
+    q.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=f"curated files or folders (default: {CURATED_DIR})")
+    q.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the items (the first labels go beside it)")
+    q.add_argument("--context", type=int, default=300, metavar="N",
+                   help="characters of seed text around a passage (default: 300)")
+    seeds_option(q)
+    q.set_defaults(func=cmd_review_packets)
+    q = subcommand(review, "record", "compare the two annotations; with --adjudicated, write the reviews into the records")
+    q.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=f"curated files or folders (default: {CURATED_DIR})")
+    q.add_argument("--first", type=Path, required=True, metavar="FILE", help="the first labels 'review packets' kept apart")
+    q.add_argument("--second", type=Path, required=True, metavar="FILE",
+                   help="the second annotator's labels: {record id: {aspect: label}}")
+    q.add_argument("--adjudicated", type=Path, metavar="FILE", help="the third reading: {record id: {aspect: {final, note}}}; "
+                                                                     "without it, only list the differences")
+    q.add_argument("--annotator", default="second-annotator", metavar="NAME", help="who labelled blind (the second annotator)")
+    q.add_argument("--adjudicator", metavar="NAME", help="who adjudicated where the two labels differ")
+    q.set_defaults(func=cmd_review_record)
+
+
+# ------------------------------------------------------------------ the parser
 
 
 def _version() -> str:
@@ -183,72 +791,29 @@ def _version() -> str:
 class _VersionAction(argparse.Action):
     """--version, looked up only when asked for: reading package metadata slows every command."""
 
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show the version and exit"):
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="show the package version (and the data releases it carries) and exit"):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        print(f"factset {_version()}")
+        from .publish.release import versions
+        from .records.models import SCHEMA_VERSION
+
+        releases = ", ".join(versions()) or "none"
+        print(f"factset {_version()} (data releases: {releases}; record schema {SCHEMA_VERSION})")
         parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="factset", description="Validate, build and publish the factset dataset.")
+    parser = argparse.ArgumentParser(
+        prog="factset", description="Validate, build, publish and grow the factset dataset.",
+        epilog=exit_codes(_3="('push' only) the Hub or the network refused the upload")
+        + "\n'factset COMMAND --help' explains a command and its arguments.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("validate", help="check record files (JSONL) and report every error")
-    p.add_argument("paths", nargs="*", type=Path, help=f"files or folders of *.jsonl (default: {CURATED_DIR})")
-    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH",
-                   help="published records the checked ones may refer to (e.g. a release folder); repeatable")
-    p.add_argument("--format", choices=sorted(REPORTERS), default="text")
-    p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
-    p.add_argument("--topics", type=Path, metavar="FILE",
-                   help="topic registry to check topics against (default: that of the --against release, else "
-                        "data/topics.json of the code; see docs/CURATION.md, 'Topics')")
-    p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, help="longest line accepted (default: 1 MiB)")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes for large files (default: 1)")
-    p.add_argument("--slow", action="store_true",
-                   help="reference path: strict json, jsonschema and the Pydantic models on every record (same result, slower)")
-    p.add_argument("--no-progress", dest="progress", action="store_false",
-                   help="no progress bar (there is none anyway when stderr is not a terminal or CI is set)")
-    p.set_defaults(func=cmd_validate)
-
-    p = sub.add_parser("build", help="validate the curated records and write the release named in data/VERSION")
-    p.add_argument("--data", type=Path, default=Path("data"), help="data folder with curated/, releases/ and VERSION (default: data)")
-    p.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), help="the release date is read from its entry")
-    p.add_argument("--seeds", type=Path, help="folder of seed texts (default: the bundled seeds/)")
-    p.set_defaults(func=cmd_build)
-
-    p = sub.add_parser("push", help="upload a release folder to the Hugging Face Hub (needs network and a token)")
-    p.add_argument("--repo-id", required=True, help="e.g. your-name/factset")
-    p.add_argument("--version", help="release to push (default: the latest)")
-    p.add_argument("--revision", help="branch to push to (default: main)")
-    p.add_argument("--private", action="store_true")
-    p.set_defaults(func=cmd_push)
-
-    p = sub.add_parser("report", help="write an HTML page and PNG figures: estimate timeline, source x claim matrix, tables")
-    p.add_argument("--version", help="release to report on (default: the latest)")
-    p.add_argument("--out", type=Path, help="output folder (default: report/<version>)")
-    p.add_argument("--topic", default="nk-troops-in-russia-count", help="topic of the timeline (default: %(default)s)")
-    p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("schema", help="write the JSON Schema files generated from the models")
-    p.add_argument("--check", action="store_true", help="only check that the committed files match the models")
-    p.add_argument("--dir", type=Path, help="folder of schema files (default: schema/)")
-    p.set_defaults(func=cmd_schema)
-
-    p = sub.add_parser("offsets", help="check evidence offsets against the seeds; --write fills them in")
-    p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--write", action="store_true", help="rewrite wrong or missing offsets in place")
-    p.add_argument("--against", action="append", type=Path, default=[], metavar="PATH", help="where to find source records")
-    p.add_argument("--seeds", type=Path)
-    p.set_defaults(func=cmd_offsets)
-
-    p = sub.add_parser("locate", help="print the start and end offsets of a quote in a seed")
-    p.add_argument("seed_file")
-    p.add_argument("quote")
-    p.add_argument("--seeds", type=Path)
-    p.set_defaults(func=cmd_locate)
+    for define in _COMMANDS:
+        define(sub)
     return parser
 
 
@@ -260,6 +825,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"factset: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except DataError as exc:
+        print(f"factset {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
 

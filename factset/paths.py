@@ -1,8 +1,8 @@
 """Where the committed folders are, in a checkout and in an installed wheel.
 
-The wheel build maps ``schema/``, ``seeds/``, ``data/releases/`` and
-``data/topics.json`` of the checkout into the package (see pyproject.toml), so each
-has one committed copy and an installed package still finds it.
+The wheel build maps ``schema/``, ``seeds/``, ``data/releases/`` and ``data/topics.json`` of the
+checkout into the package (see pyproject.toml), so each has one committed copy
+and an installed package still finds it.
 """
 
 from __future__ import annotations

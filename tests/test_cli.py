@@ -223,6 +223,103 @@ def test_push_reports_a_refused_upload_without_a_traceback(fake_hub, latest, cap
 
 def test_push_of_an_unknown_version_touches_no_hub(fake_hub, capsys):
     hub = fake_hub()
-    assert main(["push", "--repo-id", "someone/factset", "--version", "9.9.9"]) == 1
+    assert main(["push", "--repo-id", "someone/factset", "--release", "9.9.9"]) == 1
     assert "factset push:" in capsys.readouterr().err
     assert hub.calls == []
+
+
+# ------------------------------------------------------------------ a CLI that explains itself
+
+
+def _parsers():
+    """(name, parser) of the main parser and every subcommand, nested ones included."""
+    import argparse
+
+    from factset.cli import build_parser
+
+    found, todo = [], [("factset", build_parser())]
+    while todo:
+        name, parser = todo.pop()
+        found.append((name, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend((f"{name} {sub}", p) for sub, p in action.choices.items())
+    return found
+
+
+PARSERS = _parsers()
+
+
+@pytest.mark.parametrize("name, parser", PARSERS, ids=[name for name, _ in PARSERS])
+def test_every_help_lists_each_argument_with_a_sentence_and_the_exit_codes(name, parser, capsys):
+    import argparse
+
+    with pytest.raises(SystemExit) as exc:
+        main([*name.split()[1:], "--help"])
+    assert exc.value.code == 0
+    shown = capsys.readouterr().out
+    assert "exit codes:" in shown and "  0  success" in shown and "  1  " in shown and "  2  usage error" in shown
+    for action in parser._actions:
+        if action.help == argparse.SUPPRESS or isinstance(action, argparse._SubParsersAction):
+            continue
+        assert action.help and len(action.help.split()) >= 3, f"{name}: {action.option_strings or action.dest} has no sentence"
+        assert (action.option_strings[0] if action.option_strings else action.metavar or action.dest) in shown
+
+
+@pytest.mark.parametrize("command", ["report", "push", "topics", "export"])
+def test_the_old_release_option_is_refused_with_its_new_name(command, capsys):
+    argv = [command, "--version", "0.1.0"] + (["--repo-id", "x/y"] if command == "push" else [])
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--version is now --release VERSION" in err and "factset --version" in err
+
+
+def test_version_names_the_package_and_the_data_releases(capsys):
+    from factset.publish.release import versions
+    from factset.records.models import SCHEMA_VERSION
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    out = capsys.readouterr().out
+    assert f"data releases: {', '.join(versions())}" in out and f"record schema {SCHEMA_VERSION}" in out
+
+
+def test_locate_takes_a_source_id_and_near(capsys):
+    seed = (REPO / "seeds" / "000_eb25a17c97a16560.txt").read_bytes().decode("utf-8")
+    starts = [i for i in range(len(seed)) if seed.startswith("North Korean troops", i)]
+    assert len(starts) > 2
+    curated = str(REPO / "data" / "curated")
+    assert main(["locate", "src-000", "North Korean troops", "--against", curated]) == 1
+    assert "--near" in capsys.readouterr().err
+    assert main(["locate", "src-000", "North Korean troops", "--near", str(starts[2] + 2), "--against", curated]) == 0
+    assert capsys.readouterr().out.split() == [str(starts[2]), str(starts[2] + len("North Korean troops"))]
+    assert main(["locate", "src-999", "x", "--against", curated]) == 2
+    assert "no source src-999" in capsys.readouterr().err
+
+
+def test_topics_lists_each_topic_with_its_description_and_claim_count(capsys):
+    from factset.records.topics import load
+
+    registry = load(REPO / "data" / "topics.json")
+    claims = [json.loads(line) for path in sorted((REPO / "data" / "curated").glob("*.jsonl"))
+              for line in path.read_text(encoding="utf-8").splitlines()]
+    claims = [c for c in claims if c["type"] == "claim"]
+    assert main(["topics", str(REPO / "data" / "curated"), "--registry", str(REPO / "data" / "topics.json")]) == 0
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    for topic, description in registry.items():
+        count = sum(c.get("topic") == topic for c in claims)
+        assert rows[topic].split()[0] == str(count) and rows[topic].endswith(description)
+
+
+def test_versions_shows_package_data_and_each_release(capsys):
+    from factset.publish.release import versions
+
+    assert main(["versions", "--data", str(REPO / "data"), "--changelog", str(REPO / "CHANGELOG.md")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("package  factset ")
+    version = (REPO / "data" / "VERSION").read_text(encoding="utf-8").strip()
+    assert f"data     {version} in " in out
+    for released in versions(REPO / "data" / "releases"):
+        assert f"release  {released} " in out and "checksums verified" in out

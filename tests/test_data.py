@@ -1,8 +1,8 @@
-"""The curated data itself: valid, releasable, and meeting the project's coverage targets.
+"""The curated data itself: valid, and meeting the project's coverage targets.
 
-The rules live in the validator (``factset validate``) and in the release rules
-(``factset build``); these tests run them on data/curated and check the targets, which
-are goals of the project rather than rules of a record.
+The rules live in the validator (``factset validate``, run here on data/curated) and in
+the release rules (``factset build``, run on it by the ``fresh_release`` fixture); the
+targets checked here are goals of the project rather than rules of a record.
 """
 
 import json
@@ -40,18 +40,16 @@ def test_quote_is_at_its_offsets(evidence):
     assert text[evidence["start"]:evidence["end"]] == evidence["quote"]
 
 
-def test_curated_data_meets_the_release_rules():
-    from factset.curation.coverage import release_problems
-    from factset.curation.loader import expand
-    from factset.publish.build import read_models
-
-    assert release_problems(read_models(expand([CURATED])), REPO / "seeds") == []
-
-
 def test_coverage_targets():
     per_source = Counter(c["source_id"] for c in BY_TYPE["claim"])
     assert len(BY_TYPE["claim"]) >= 100
-    assert min(per_source.values()) >= 12
+    # Every source with claims is covered; one without any is an article just added ('factset
+    # add-source'), a draft whose claims are still to be written.
+    assert set(per_source) <= set(SEEDS) and min(per_source.values()) >= 12
+    awaiting = [s for s in BY_TYPE["source"] if s["id"] not in per_source]
+    assert all(s["curation"]["review_status"] == "draft" for s in awaiting), [s["id"] for s in awaiting]
+    with_evidence = {e["claim_id"] for e in BY_TYPE["evidence"]}
+    assert set(CLAIMS) <= with_evidence
     cross = [e for e in BY_TYPE["evidence"] if e["source_id"] != CLAIMS[e["claim_id"]]["source_id"]]
     assert len(cross) >= 25
 

@@ -205,5 +205,29 @@ def test_a_claim_review_reads_its_aspects_off_the_claim(tmp_path, records):
     claim["curation"] = {"curated_by": "tests", "review_status": "reviewed",
                          "review": review(None, **{k: (v, v, v) for k, v in values.items()})}
     assert run(tmp_path, records) == []
-    claim["quantities"][0]["value"] = 2999
+    claim["quantities"][0].update(value=2999, high=2999)
     assert where(tmp_path, records) == [("clm-000-001", "/curation/review/labels/3/final")]
+
+
+# ------------------------------------------------------------------ retraction
+
+
+def test_a_retracted_passage_counts_for_nothing(tmp_path, records):
+    independent_support(records)
+    ev = by_id(records, "evd-000-001-02")
+    ev["curation"] = {"curated_by": "tests", "review_status": "retracted", "note": "Not about this claim."}
+    got = where(tmp_path, records)
+    assert ("clm-000-001", "/verdict/label") in got  # no independent support left: not_enough_evidence
+    assert ("clm-000-001", "/verdict/evidence_ids/0") in got  # and it may not be cited
+    assert "is retracted" in message(tmp_path, records, "clm-000-001", "/verdict/evidence_ids/0")
+    claim = by_id(records, "clm-000-001")
+    claim["verdict"] = {"label": "not_enough_evidence", "justification": "No independent passage bears on it.",
+                        "evidence_ids": ["evd-000-001-01"]}
+    assert run(tmp_path, records) == []
+
+
+def test_a_retracted_claim_is_history_not_judged(tmp_path, records):
+    claim = by_id(records, "clm-000-001")
+    claim["attestation"] = {"label": "not_attested", "evidence_ids": []}  # stale: would be an error if judged
+    claim["curation"] = {"curated_by": "tests", "review_status": "retracted", "note": "A duplicate of another claim."}
+    assert run(tmp_path, records) == []

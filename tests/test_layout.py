@@ -82,3 +82,46 @@ def test_the_checker_finds_a_circle(tmp_path, monkeypatch):
     monkeypatch.setitem(GRAPH, "factset.b", {"factset.a"})
     with pytest.raises(AssertionError, match="import circle"):
         test_no_import_circle()
+
+
+def third_party_imports(path: Path) -> dict[str, bool]:
+    """Top-level names of the non-standard, non-factset modules ``path`` imports -> imported at module level."""
+    import sys
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    at_top = {id(node) for node in tree.body}
+    found: dict[str, bool] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top not in sys.stdlib_module_names and top != "factset":
+                found[top] = found.get(top, False) or id(node) in at_top
+    return found
+
+
+def test_what_the_package_imports_is_declared():
+    """'pip install factset' (no extras) must run every command that needs no extra: a module-level
+    import is a declared dependency; a module of an extra is imported only where it is used."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(requirements):
+        return {re.split(r"[<>=!~ \[;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+    core = names(project["dependencies"])
+    extras = set().union(*(names(reqs) for extra, reqs in project["optional-dependencies"].items() if extra != "dev"))
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for module, top_level in third_party_imports(path).items():
+            dist = module.lower().replace("_", "-")
+            if top_level:
+                assert dist in core, f"{path.relative_to(PACKAGE.parent)} imports {module} at module level: not a dependency"
+            else:
+                assert dist in core | extras, f"{path.relative_to(PACKAGE.parent)} imports {module}, in no dependency or extra"

@@ -172,10 +172,24 @@ def test_a_seed_without_source_is_not_released(tmp_path, curated, seeds):
     assert not (tmp_path / "releases").exists()
 
 
-def test_a_source_without_claim_is_not_released(tmp_path, curated, records):
-    write_jsonl(curated / "records.jsonl", records)  # src-004 is only quoted
-    with pytest.raises(ReleaseError, match=r"\n  - source src-004 \(004_1457dd9868dddab3.txt\) has no claim"):
-        run_build(curated, tmp_path / "releases")
+def reviewed(record):
+    """The record marked reviewed, with a blind review that agrees on every aspect."""
+    from factset.records.review import ASPECTS
+
+    labels = [{"aspect": aspect, "first": read(record), "second": read(record), "final": read(record)}
+              for aspect, read in ASPECTS[record["type"]].items()]
+    record["curation"] = {"curated_by": "tests", "review_status": "reviewed",
+                          "review": {"annotator": "second", "labels": labels}}
+    return record
+
+
+def test_a_reviewed_source_without_claim_is_not_released(tmp_path, curated, records):
+    write_jsonl(curated / "records.jsonl", records)  # src-004 is only quoted: a draft awaiting its claims
+    assert run_build(curated, tmp_path / "releases").status == "built"
+    reviewed(by_id(records, "src-004"))
+    write_jsonl(curated / "records.jsonl", records)
+    with pytest.raises(ReleaseError, match=r"\n  - source src-004 \(004_1457dd9868dddab3.txt\) has no claim, yet is reviewed"):
+        run_build(curated, tmp_path / "releases", version="2.0.0")
 
 
 def test_a_passage_flagged_for_one_claim_only_is_not_released(tmp_path, curated, records):

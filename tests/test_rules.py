@@ -143,9 +143,9 @@ def test_claim_date_not_after_publication(tmp_path, records):
 @pytest.mark.parametrize(
     "change, pointer",
     [
-        ({"low": 5000, "high": 3000, "value": None}, "/quantities/0/low"),
+        ({"qualifier": "between", "low": 5000, "high": 3000, "value": None}, "/quantities/0/low"),
         ({"value": 4000, "high": 3000}, "/quantities/0/value"),
-        ({"qualifier": "between", "high": None}, "/quantities/0/qualifier"),
+        ({"qualifier": "between", "value": None, "low": 2000, "high": None}, "/quantities/0/qualifier"),
         ({"qualifier": "more_than", "high": None}, "/quantities/0/low"),
     ],
 )
@@ -337,3 +337,25 @@ def test_locations_survive_gaps_files_and_ranges(tmp_path, records, monkeypatch,
     result = validate([path], against=[published], jobs=jobs)
     got = [(e.path, e.line, e.pointer) for e in result.sorted_errors()]
     assert got == [(str(path), 2, ""), (str(path), len(entities) + 4, ""), (str(path), claim_line, "/claimant_id")]
+
+
+@pytest.mark.parametrize("change, pointer", [
+    ({"qualifier": "more_than", "value": 2000, "low": 3000, "high": None}, "/quantities/0/value"),
+    ({"qualifier": "at_least", "value": 3000, "low": 3000, "high": 4000}, "/quantities/0/high"),
+    ({"qualifier": "about", "value": 3000, "low": 2000, "high": None}, "/quantities/0/low"),
+    ({"qualifier": "between", "value": 2500, "low": 2000, "high": 3000}, "/quantities/0/value"),
+    ({"qualifier": "as_many_as", "value": 3000, "low": 1000, "high": 3000}, "/quantities/0/low"),
+])
+def test_each_qualifier_is_written_one_way(tmp_path, records, change, pointer):
+    by_id(records, "clm-000-001")["quantities"][0].update(change)
+    assert [e[2] for e in run(tmp_path, records)] == [pointer]
+
+
+@pytest.mark.parametrize("change", [
+    {"qualifier": "more_than", "value": 3000, "low": 3000, "high": None},
+    {"qualifier": "between", "value": None, "low": 2000, "high": 3000},
+    {"qualifier": "exact", "value": 3000, "low": None, "high": None},
+])
+def test_the_one_way_passes(tmp_path, records, change):
+    by_id(records, "clm-000-001")["quantities"][0].update(change)
+    assert run(tmp_path, records) == []

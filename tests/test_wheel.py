@@ -51,3 +51,11 @@ def test_wheel_ships_releases_and_loads_them(tmp_path):
     assert out["models"] == out["manifest"] == out["hf"]
     registry, count = out["topics"]  # the code's topic registry, packaged: validate checks topics from the wheel alone
     assert registry.startswith(str(env_dir)) and count == len(json.loads((REPO / "data" / "topics.json").read_text())["topics"])
+    # The commands a user of the wheel alone has: the topics of the newest release (the registry
+    # ships in the wheel) and the versions.
+    env = {"HF_DATASETS_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    topics = subprocess.run([python, "-m", "factset.cli", "topics"], cwd=work, capture_output=True, text=True, env=env)
+    assert topics.returncode == 0, topics.stderr
+    assert "nk-troops-in-russia-count" in topics.stdout and f"reading release {out['version']}" in topics.stderr
+    shown = subprocess.run([python, "-m", "factset.cli", "versions"], cwd=work, capture_output=True, text=True, env=env)
+    assert shown.returncode == 0 and f"release  {out['version']} " in shown.stdout, shown.stderr

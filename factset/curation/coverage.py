@@ -7,7 +7,8 @@ a contribution of one claim cannot cover every seed. ``factset build`` checks th
 on the curated records after they validate (docs/CURATION.md, "Release rules"):
 
 - every seed file has a source record (the release covers its seeds);
-- every source has at least one claim (a source with none is noise);
+- every source has at least one claim, unless it is a draft: an article just added
+  (``factset add-source``) awaits its claims, a reviewed source without any is noise;
 - a passage carries the same flags wherever it is quoted (a passage garbled for one
   claim is garbled for all: the flags describe the seed, not the claim).
 """
@@ -38,8 +39,10 @@ def release_problems(records: Iterable, seed_dir: Path) -> list[str]:
                          for name in seeds if name not in described])
 
     claimed = {c.source_id for c in claims}
-    problems += _listed([f"source {s.id} ({s.seed_file}) has no claim: extract its claims, or leave the seed out"
-                         for s in sorted(sources, key=lambda s: s.id) if s.id not in claimed])
+    problems += _listed([f"source {s.id} ({s.seed_file}) has no claim, yet is {s.curation.review_status}: only a draft "
+                         "(an article just added) may await its claims; extract them, or leave the seed out"
+                         for s in sorted(sources, key=lambda s: s.id)
+                         if s.id not in claimed and s.curation.review_status != "draft"])
 
     by_passage: dict[tuple[str, int, int], dict[str, tuple[str, ...]]] = {}
     for ev in evidence:

@@ -35,6 +35,7 @@ _NO_VERDICT = -1  # the label code of a claim without a verdict (non_factual)
 _STANCE_CODE = {stance: i for i, stance in enumerate(STANCES)}
 _SUPPORTS, _REFUTES, _ATTESTS = _STANCE_CODE["supports"], _STANCE_CODE["refutes"], _STANCE_CODE["attests"]
 _RELATED = 4  # bit set in an evidence's packed role/stance (stance codes fit in the two bits below)
+_RETRACTED = 8  # bit set for a retracted record: it stays, and counts for nothing
 # References kept in the generic table, by kind: (pointer template, kind of record named in messages).
 _CHAIN, _SPEAKS_FOR, _NARRATOR = 1, 2, 3
 _RELATION = 8  # + the index of the relation's kind in RELATION_KINDS
@@ -124,6 +125,7 @@ class Facts:
     claim_sources: array = _column("q")
     claim_claimants: array = _column("q")
     claim_labels: array = _column("b")  # verdict label code, or _NO_VERDICT
+    claim_retracted: array = _column("b")
     claim_attested: array = _column("b")  # 1 if the claim's attestation says 'attested'
     claim_first_days: array = _column("i")  # claim date: first day of its period (ordinal)
     claim_last_days: array = _column("i")  # and last day
@@ -135,7 +137,7 @@ class Facts:
     evidence_claims: array = _column("q")
     evidence_sources: array = _column("q")
     evidence_speakers: array = _column("q")
-    evidence_kinds: array = _column("b")  # stance code | _RELATED
+    evidence_kinds: array = _column("b")  # stance code | _RELATED | _RETRACTED
     ref_rows: array = _column("I")
     ref_targets: array = _column("q")
     ref_kinds: array = _column("B")  # _CHAIN, _SPEAKS_FOR, _NARRATOR or a relation's code
@@ -163,6 +165,7 @@ class Facts:
         ev_speakers, ev_kinds = self.evidence_speakers, self.evidence_kinds
         cl_rows, cl_sources, cl_claimants, cl_labels = self.claim_rows, self.claim_sources, self.claim_claimants, self.claim_labels
         cl_attested, cl_first, cl_last = self.claim_attested, self.claim_first_days, self.claim_last_days
+        cl_retracted = self.claim_retracted
         ci_rows, ci_evidence = self.cited_rows, self.cited_evidence
         at_rows, at_evidence = self.attesting_rows, self.attesting_evidence
         kind_code, label_code, claim_refs, chain = _KIND_CODE, _LABEL_CODE, self._claim_refs, itertools.chain
@@ -181,7 +184,8 @@ class Facts:
             ev_claims.fromlist([hash(d["claim_id"]) for d in evidence])
             ev_sources.fromlist([hash(d["source_id"]) for d in evidence])
             ev_speakers.fromlist([_NONE if (s := d.get("speaker_id")) is None else hash(s) for d in evidence])
-            ev_kinds.fromlist([kind_code[d["stance"], d["role"]] for d in evidence])
+            ev_kinds.fromlist([kind_code[d["stance"], d["role"]] | (_RETRACTED if d["curation"]["review_status"] == "retracted" else 0)
+                               for d in evidence])
             refs = [] if block.only_claims_and_evidence() else self._sources_and_entities(block, base)
             claims = block.claims
             if not claims:
@@ -194,6 +198,7 @@ class Facts:
             verdicts = [d["verdict"] for d in claims]
             cl_labels.fromlist([_NO_VERDICT if v is None else label_code[v["label"]] for v in verdicts])
             cl_attested.fromlist([d["attestation"]["label"] == "attested" for d in claims])
+            cl_retracted.fromlist([d["curation"]["review_status"] == "retracted" for d in claims])
             days = [_days(d["claim_date"]) for d in claims]
             cl_first.fromlist([first for first, _ in days])
             cl_last.fromlist([last for _, last in days])
@@ -480,7 +485,10 @@ class Facts:
         claim_rows = np.frombuffer(self.claim_rows, dtype=np.uint32)
         target_claim = _lookup(self._sorted_claims, self._claim_order, targets, self._pool)
         own_claim = np.searchsorted(claim_rows, ref_rows)  # relations are kept by claims only
-        checked = self._checked[ref_rows] & (target_claim >= 0)
+        retracted = np.frombuffer(self.claim_retracted, dtype=np.int8) == 1
+        # A retracted claim keeps its relations as they were: neither end of them is judged.
+        checked = (self._checked[ref_rows] & (target_claim >= 0) & ~retracted[own_claim]
+                   & ~retracted[np.where(target_claim >= 0, target_claim, 0)])
         problems: list[tuple[int, str, str]] = []  # (row, pointer, what) -- message written below
 
         symmetric = np.isin(kinds, [_RELATION_CODE[k] for k in SYMMETRIC_RELATIONS])
@@ -541,7 +549,14 @@ class Facts:
         del sorted_claims, order
 
         # Each evidence record: the claim it belongs to, and whether it decides that claim's verdict.
-        known = ev_claim >= 0
+        kinds = np.frombuffer(self.evidence_kinds, dtype=np.int8)
+        related = (kinds & _RELATED) != 0
+        stance = kinds & 3
+        # A retracted passage stays in the data and counts for nothing (its own rules still ran).
+        retracted_ev = (kinds & _RETRACTED) != 0
+        known = (ev_claim >= 0) & ~retracted_ev
+        del kinds
+        self._drop("evidence_kinds")
         safe_claim = np.where(known, ev_claim, 0)
         ev_sources = np.frombuffer(self.evidence_sources, dtype=np.int64)
         claim_sources = np.frombuffer(self.claim_sources, dtype=np.int64)
@@ -556,11 +571,6 @@ class Facts:
             (_lookup(self._sorted_small, None, speakers) >= 0) | (np.frombuffer(self.evidence_speakers, dtype=np.int64) == _NONE))
         del ev_sources, claim_sources, speakers, claimants, ev_claimant
         self._drop("evidence_sources", "claim_sources", "evidence_speakers", "claim_claimants")
-        kinds = np.frombuffer(self.evidence_kinds, dtype=np.int8)
-        related = (kinds & _RELATED) != 0
-        stance = kinds & 3
-        del kinds
-        self._drop("evidence_kinds")
         deciding = known & related & ~own & ~same_side
 
         def count(mask: np.ndarray) -> np.ndarray:
@@ -613,6 +623,8 @@ class Facts:
                 found = part >= 0
                 row = np.where(found, part, 0)
                 ok = found & (ev_claim[row] == claim_part) if len(ev_claim) else found
+                if len(ev_claim):
+                    ok &= ~retracted_ev[row]  # a retracted passage may not be cited either
                 bad = np.flatnonzero(~ok)
                 foreign_at.extend(zip((lo + bad).tolist(), part[bad].tolist()))
                 counted = ok & counts_as[row] if len(ev_claim) else ok
@@ -631,7 +643,7 @@ class Facts:
         expected = np.where(supports & refutes, _LABEL_CODE["conflicting_evidence"],
                             np.where(supports, _LABEL_CODE["supported"],
                                      np.where(refutes, _LABEL_CODE["refuted"], _LABEL_CODE["not_enough_evidence"])))
-        judged = checked & first
+        judged = checked & first & (np.frombuffer(self.claim_retracted, dtype=np.int8) == 0)
         judged_verdict = judged & has_verdict & has_evidence
         wrong_label = judged_verdict & (labels != expected)
         uncited = (((supports & ~cited_stances[:, _SUPPORTS]) | (refutes & ~cited_stances[:, _REFUTES]))
@@ -692,6 +704,8 @@ class Facts:
                 text = KnockOn(f"cited evidence {ev_id!r} is itself invalid (see {self._where(self.rejected[ev_id])})")
             elif ev_loc is None:
                 text = f"cited evidence {ev_id!r} does not exist"
+            elif records[ev_loc]["claim_id"] == records[loc]["id"]:
+                text = f"cited evidence {ev_id!r} is retracted: it counts for nothing, cite what decides instead"
             else:
                 text = f"cited evidence {ev_id!r} is evidence for {records[ev_loc]['claim_id']}, not for this claim"
             yield loc, f"/{field_name}/evidence_ids/{index}", text

@@ -40,8 +40,16 @@ def check_text(data, at: str = "") -> Iterator[tuple[str, str]]:
         for i, value in enumerate(data):
             yield from check_text(value, f"{at}/{i}")
     elif isinstance(data, str):
-        found = _HOSTILE.search(data)
+        found = hostile_character(data)
         if found:
-            kind = "bidirectional control" if found.group() in _BIDI else "control"
-            yield at, f"{kind} character U+{ord(found.group()):04X} at position {found.start()} is not allowed in record text"
+            yield at, f"{found[1]} at position {found[0]} is not allowed in record text"
+
+
+def hostile_character(text: str) -> tuple[int, str] | None:
+    """The position and name of the first character no record text may hold, or None."""
+    found = _HOSTILE.search(text)
+    if not found:
+        return None
+    kind = "bidirectional control" if found.group() in _BIDI else "control"
+    return found.start(), f"{kind} character U+{ord(found.group()):04X}"
 

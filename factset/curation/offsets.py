@@ -67,12 +67,18 @@ def fill(path: Path, seeds: SeedStore, sources: dict[str, str], write: bool) -> 
             ending = "\n" if raw_lines[line.number - 1].endswith("\n") else ""
             raw_lines[line.number - 1] = json.dumps(d, ensure_ascii=False) + ending
     if write and any(c.resolved for c in changes):
-        _atomic_write(path, "".join(raw_lines))
+        write_atomically(path, "".join(raw_lines))
     return changes
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o777
+def write_atomically(path: Path, text: str) -> None:
+    """Replace (or create) ``path`` with ``text`` in one step (a temporary file renamed over it), keeping its mode."""
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.chmod(tmp, mode)  # mkstemp creates 0600; keep the file's own permissions
@@ -82,3 +88,25 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+class Utf16Offsets:
+    """Converts offsets counted in UTF-16 code units (JavaScript's string indexes, as some
+    annotation tools write them) into factset's Unicode code point offsets, for one text.
+
+    They differ after any character beyond U+FFFF (most emoji), which takes two UTF-16 units.
+    """
+
+    def __init__(self, text: str):
+        self.plain = all(ord(ch) <= 0xFFFF for ch in text)
+        self._index: dict[int, int] = {}
+        if not self.plain:
+            units = 0
+            for at, ch in enumerate(text):
+                self._index[units] = at
+                units += 2 if ord(ch) > 0xFFFF else 1
+            self._index[units] = len(text)
+
+    def code_points(self, units: int) -> int | None:
+        """The code point offset at ``units`` UTF-16 code units; None inside a surrogate pair or past the end."""
+        return units if self.plain else self._index.get(units)

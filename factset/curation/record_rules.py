@@ -22,6 +22,10 @@ from .registry import Registry
 from .seeds import SeedError, SeedStore
 
 
+LOWER_BOUNDED = ("at_least", "more_than")  # 'more than N': value N, low N
+UPPER_BOUNDED = ("up_to", "as_many_as", "fewer_than", "nearly")  # 'as many as N': value N, high N
+
+
 def check_quantity(q: dict, at: str) -> Iterator[tuple[str, str]]:
     value, low, high, qualifier = q.get("value"), q.get("low"), q.get("high"), q["qualifier"]
     if value is None and low is None and high is None:
@@ -41,6 +45,20 @@ def check_quantity(q: dict, at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}/high", f"'{qualifier}' needs high (the upper bound the text gives)"
     if qualifier in ("at_least", "more_than") and low is None:
         yield f"{at}/low", f"'{qualifier}' needs low (the lower bound the text gives)"
+    # One way to write each qualifier, so that two curators structure the same words alike.
+    stated = {"low": low, "high": high}
+    if qualifier in LOWER_BOUNDED + UPPER_BOUNDED:
+        bound = "low" if qualifier in LOWER_BOUNDED else "high"
+        other = "high" if bound == "low" else "low"
+        out_of_bounds = value is not None and ((low is not None and value < low) or (high is not None and value > high))
+        if stated[bound] is not None and value != stated[bound] and not out_of_bounds:  # (that one is said above)
+            yield f"{at}/value", f"'{qualifier} N' is written value N and {bound} N (value is {value}, {bound} {stated[bound]})"
+        if stated[other] is not None:
+            yield f"{at}/{other}", f"'{qualifier}' gives no {other} bound: leave {other} out"
+    elif qualifier in ("exact", "about") and (low is not None or high is not None):
+        yield f"{at}/{'low' if low is not None else 'high'}", f"'{qualifier} N' is value N alone: leave low and high out"
+    elif qualifier == "between" and value is not None:
+        yield f"{at}/value", "'between A and B' is low A and high B, with no value"
 
 
 def check_ids(d: dict) -> Iterator[tuple[str, str]]:

@@ -55,7 +55,8 @@ class Seed:
             if not by_distance or abs(by_distance[0] - near) == abs(by_distance[1] - near):
                 raise SeedError(
                     f"quote occurs {len(starts)} times in {self.path.name} (at {', '.join(map(str, starts))}); "
-                    "give 'start' near the one you mean, or quote a longer passage"
+                    "give an offset near the one you mean ('start' in the record; --near with 'factset locate'), "
+                    "or quote a longer passage"
                 )
             starts = by_distance
         return starts[0], starts[0] + len(quote)

@@ -173,10 +173,12 @@ def validate(
     Topics are checked against the registry ``topics``, by default the one that
     applies (:mod:`factset.curation.registry`).
     """
-    against = list(against)
+    against = [Path(p) for p in against]
     registry = choose_registry(against, topics)
     options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast, registry.registry)
-    files = [(p, False) for p in expand(against)] + [(p, True) for p in expand(list(paths))]
+    paths = [Path(p) for p in paths]
+    files = [(p, False) for p in expand(against)] + [(p, True) for p in expand(paths)]
+    named = {p for p in paths if not p.is_dir()}
     names = [str(p) for p, _ in files]
     tasks = _tasks(files)
 
@@ -212,7 +214,9 @@ def validate(
         bar.close()
 
     for index, (path, checked) in enumerate(files):
-        if checked and records_seen[index] == 0:
+        # A file given by name must hold records (an empty contribution is a mistake); one found in a
+        # folder may be empty: the claims file 'factset add-source' creates awaits its first claim.
+        if checked and records_seen[index] == 0 and path in named:
             result.errors.append(Error(str(path), 0, "", "read", EMPTY_FILE))
 
     # Records that came before their source (in the pass) are checked now that every source is known.

@@ -1,0 +1,187 @@
+"""Inter-annotator agreement, computed from the reviews recorded in the data.
+
+Every reviewed record carries, per aspect, the curator's label (``first``) and the label of a
+second annotator who labelled blind (``second``). Agreement is measured between those two,
+before adjudication: the observed share of agreement and Cohen's kappa, with n and a 95 %
+confidence interval from the large-sample standard error of Fleiss, Cohen & Everitt (1969)
+(deterministic: no resampling), overall and per source.
+
+The verdict is not labelled directly: each annotator's verdict is *derived* from their own
+check-worthiness, claimant, evidence stances and speakers with the rules of
+:mod:`factset.records.labels`, so verdict agreement measures how far two independent
+annotations lead to the same verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from ..records.labels import CHECKWORTHINESS, LABELS, STANCES, expected_verdict, independent
+from ..records.review import NARRATOR, TEXT_LABELS
+
+METHOD = (
+    "Cohen's kappa between the curator's label and a blind second annotation (recorded per record in "
+    "curation.review, before adjudication), with n and a 95 % confidence interval from the large-sample "
+    "standard error of Fleiss, Cohen & Everitt (1969). Verdict agreement compares the verdicts derived from "
+    "each annotator's own labels (check-worthiness, claimant, stances, speakers) by the dataset's verdict rule. "
+    "'stance_related' leaves out origin passages (where the claim is made), whose stance is 'attests' by definition."
+)
+NO_VERDICT = "no_verdict"  # an annotator's verdict where their check-worthiness says non_factual
+# Categories in a fixed order where the label set is closed (others: the values seen, sorted).
+CATEGORIES = {"stance": STANCES, "stance_related": STANCES, "checkworthiness": CHECKWORTHINESS,
+              "text": TEXT_LABELS, "verdict": (*LABELS, NO_VERDICT)}
+ASPECT_ORDER = ("stance", "stance_related", "speaker", "verdict", "checkworthiness", "text", "claimant",
+                "claim_date", "quantities", "published", "text_quality", "country", "speaks_for")
+
+
+def kappa(pairs: list[tuple[str, str]], categories: Iterable[str] = ()) -> dict:
+    """``{"n", "observed", "kappa", "ci95"}`` of (first, second) label pairs.
+
+    ``kappa`` and ``ci95`` are None where kappa is undefined (no pairs, or both annotators
+    used one and the same category throughout: chance agreement is then 1)."""
+    n = len(pairs)
+    if not n:
+        return {"n": 0, "observed": None, "kappa": None, "ci95": None}
+    labels = list(dict.fromkeys([*categories, *sorted({a for a, _ in pairs} | {b for _, b in pairs})]))
+    joint = Counter(pairs)
+    p = {(a, b): joint[a, b] / n for a in labels for b in labels}
+    row = {a: sum(p[a, b] for b in labels) for a in labels}  # first annotator's marginals
+    col = {b: sum(p[a, b] for a in labels) for b in labels}  # second annotator's
+    observed = sum(p[a, a] for a in labels)
+    chance = sum(row[a] * col[a] for a in labels)
+    out = {"n": n, "observed": round(observed, 4), "kappa": None, "ci95": None}
+    if chance >= 1:
+        return out
+    k = (observed - chance) / (1 - chance)
+    # Fleiss, Cohen & Everitt (1969), the variance of kappa under no assumption of chance agreement.
+    a_term = sum(p[i, i] * (1 - (row[i] + col[i]) * (1 - k)) ** 2 for i in labels)
+    b_term = (1 - k) ** 2 * sum(p[i, j] * (col[i] + row[j]) ** 2 for i in labels for j in labels if i != j)
+    c_term = (k - chance * (1 - k)) ** 2
+    variance = max(a_term + b_term - c_term, 0.0) / (n * (1 - chance) ** 2)
+    half = 1.959964 * math.sqrt(variance)
+    out["kappa"] = round(k, 4)
+    out["ci95"] = [round(max(-1.0, k - half), 4), round(min(1.0, k + half), 4)]
+    return out
+
+
+def _as_dict(record) -> dict:
+    return record.model_dump(mode="json") if hasattr(record, "model_dump") else record
+
+
+def _pairs(records: list[dict]) -> dict[str, list[tuple[str, str, str]]]:
+    """aspect -> (source id, first, second) of every recorded review label."""
+    out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for d in records:
+        review = d["curation"].get("review")
+        if review is None:
+            continue
+        source = d["id"] if d["type"] == "source" else d.get("source_id")
+        for label in review["labels"]:
+            out[label["aspect"]].append((source, label["first"], label["second"]))
+            if label["aspect"] == "stance" and d["type"] == "evidence" and d["role"] == "related":
+                out["stance_related"].append((source, label["first"], label["second"]))
+    return out
+
+
+def _derived_verdicts(claims: list[dict], evidence: list[dict], entities: list[dict],
+                      sources: list[dict]) -> list[tuple[str, str, str]]:
+    """(source id, first annotator's verdict, second's) of every factual claim whose own review
+    and every evidence review are recorded."""
+    body = {e["id"]: e.get("speaks_for") for e in entities}
+
+    def side(entity: str) -> str:
+        seen = set()
+        while body.get(entity) and entity not in seen:
+            seen.add(entity)
+            entity = body[entity]
+        return entity
+
+    narrator = {s["id"]: s.get("narrator_id") or f"narrator of {s['id']}" for s in sources}
+    by_claim: dict[str, list[dict]] = defaultdict(list)
+    for ev in evidence:
+        by_claim[ev["claim_id"]].append(ev)
+    out = []
+    for claim in claims:
+        if claim["verdict"] is None or claim["curation"].get("review") is None:
+            continue
+        passages = by_claim[claim["id"]]
+        reviews = [_labels(ev) for ev in passages]
+        if any(r is None for r in reviews):
+            continue
+        claim_labels = _labels(claim)
+        verdicts = []
+        for who in ("first", "second"):
+            if claim_labels.get("checkworthiness", {}).get(who, claim["checkworthiness"]) == "non_factual":
+                verdicts.append(NO_VERDICT)
+                continue
+            claimant = claim_labels.get("claimant", {}).get(who, claim["claimant_id"])
+            stances = []
+            for ev, labels in zip(passages, reviews):
+                speaker = labels.get("speaker", {}).get(who, ev.get("speaker_id") or NARRATOR)
+                if speaker == NARRATOR:
+                    speaker = narrator.get(ev["source_id"], ev["source_id"])
+                if ev["role"] == "related" and independent(ev["source_id"], claim["source_id"], side(speaker), side(claimant)):
+                    stances.append(labels.get("stance", {}).get(who, ev["stance"]))
+            verdicts.append(expected_verdict(stances))
+        out.append((claim["source_id"], verdicts[0], verdicts[1]))
+    return out
+
+
+def _labels(d: dict) -> dict[str, dict[str, str]] | None:
+    review = d["curation"].get("review")
+    return None if review is None else {label["aspect"]: label for label in review["labels"]}
+
+
+def measure(records: dict[str, list]) -> dict:
+    """Agreement of every reviewed aspect, from records by type (models or dicts)."""
+    typed = {kind: [_as_dict(r) for r in records.get(kind, ())] for kind in ("source", "entity", "claim", "evidence")}
+    everything = [d for kind in typed.values() for d in kind]
+    pairs = _pairs(everything)
+    derived = _derived_verdicts(typed["claim"], typed["evidence"], typed["entity"], typed["source"])
+    if derived:
+        pairs["verdict"] = derived
+    aspects = {}
+    for aspect in sorted(pairs, key=lambda a: (ASPECT_ORDER.index(a) if a in ASPECT_ORDER else len(ASPECT_ORDER), a)):
+        items = pairs[aspect]
+        categories = CATEGORIES.get(aspect, ())
+        by_source: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for source, first, second in items:
+            by_source[source].append((first, second))
+        aspects[aspect] = {**kappa([(a, b) for _, a, b in items], categories),
+                           "by_source": {s: kappa(p, categories) for s, p in sorted(by_source.items())}}
+    reviews = [d["curation"]["review"] for d in everything if d["curation"].get("review")]
+    return {
+        "method": METHOD,
+        "aspects": aspects,
+        "annotators": {
+            "first": sorted({d["curation"]["curated_by"] for d in everything}),
+            "second": sorted({r["annotator"] for r in reviews}),
+            "adjudicators": sorted({r["adjudicator"] for r in reviews if r.get("adjudicator")}),
+        },
+        "reviewed": {kind: sum(d["curation"]["review_status"] == "reviewed" for d in ds) for kind, ds in typed.items()},
+        "records": {kind: len(ds) for kind, ds in typed.items()},
+    }
+
+
+def _number(x) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def as_text(report: dict) -> str:
+    """A plain table of ``measure``'s result, for the terminal."""
+    lines = [f"{'aspect':<16} {'n':>5} {'agree':>6} {'kappa':>6}  95% CI"]
+    for aspect, m in report["aspects"].items():
+        ci = "–" if m["ci95"] is None else f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]"
+        lines.append(f"{aspect:<16} {m['n']:>5} {_number(m['observed']):>6} {_number(m['kappa']):>6}  {ci}")
+        for source, s in m["by_source"].items():
+            ci = "–" if s["ci95"] is None else f"[{s['ci95'][0]:.2f}, {s['ci95'][1]:.2f}]"
+            lines.append(f"  {source:<14} {s['n']:>5} {_number(s['observed']):>6} {_number(s['kappa']):>6}  {ci}")
+    if not report["aspects"]:
+        lines.append("(no review recorded yet: nothing to measure)")
+    reviewed = ", ".join(f"{report['reviewed'][k]}/{report['records'][k]} {k}" for k in report["records"])
+    lines.append(f"reviewed: {reviewed}")
+    lines.append(f"second annotators: {', '.join(report['annotators']['second']) or '–'}; "
+                 f"adjudicators: {', '.join(report['annotators']['adjudicators']) or '–'}")
+    return "\n".join(lines) + "\n"
