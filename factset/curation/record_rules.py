@@ -345,21 +345,24 @@ def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore,
     except SeedError:
         return  # reported once, on the source
     start, end, quote = ev["start"], ev["end"], ev["quote"]
+
+    def where_it_stands() -> str:
+        try:
+            at, stop = seed.locate(quote)
+            return f"; the quote stands at start={at}, end={stop} (run 'factset offsets --write' to fix)"
+        except SeedError as exc:
+            return f"; {_in_another_seed(quote, source, sources or {}, seeds) or exc}"
+
     if end <= start:
-        yield "/end", f"end ({end}) must be greater than start ({start})"
+        yield "/end", f"end ({end}) must be greater than start ({start}){where_it_stands()}"
         return
     if end > len(seed.text):
-        yield "/end", f"end ({end}) is past the end of {source.seed_file} ({len(seed.text)} characters)"
+        yield "/end", f"end ({end}) is past the end of {source.seed_file} ({len(seed.text)} characters){where_it_stands()}"
         return
     found = seed.text[start:end]
     if found == quote:
         return
-    try:
-        at, stop = seed.locate(quote)
-        hint = f"; the quote stands at start={at}, end={stop} (run 'factset offsets --write' to fix)"
-    except SeedError as exc:
-        hint = f"; {_in_another_seed(quote, source, sources or {}, seeds) or exc}"
-    yield "/quote", f"quote is not the text at [{start}:{end}] of {source.seed_file}, which reads {found[:60]!r}{hint}"
+    yield "/quote", f"quote is not the text at [{start}:{end}] of {source.seed_file}, which reads {found[:60]!r}{where_it_stands()}"
 
 
 _OTHER_SEEDS = 64  # seeds of other sources searched for a quote not found in its own (a bound on the cost)
