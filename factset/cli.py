@@ -1,7 +1,8 @@
 """The ``factset`` command.
 
-Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error (3: ``push`` only,
-the Hub or the network refused).
+Exit codes (stable, for CI): 0 clean, 1 invalid data, 2 usage error (including a path
+that cannot be read or written, a full disk), 3 ``push`` only: the Hub or the network
+refused; 130 interrupted, 141 the output's reader has gone (a closed pipe).
 
 Each subcommand is defined in one place: its ``cmd_*`` function and, right after it, a
 function registered with :func:`command` that adds its parser and arguments. Adding a
@@ -11,6 +12,7 @@ command touches no other.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 from collections.abc import Callable
@@ -18,17 +20,19 @@ from pathlib import Path
 
 from .records import schema as schema_mod
 from .curation.loader import DEFAULT_MAX_LINE_BYTES
-from .curation.reporters import REPORTERS
+from .curation.reporters import REPORTERS, shown
 from .curation.seeds import SeedStore, default_seed_dir
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_PUSH_FAILED = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # as a shell reports a process ended by SIGINT, SIGPIPE
+INSTALL_REPORT = "pip install 'factset[report]'"
 CURATED_DIR = Path("data/curated")
 PREVIEW_DIR = Path("build/preview")  # where 'factset build' writes a version not released yet (git-ignored)
 
 
 def exit_codes(invalid: str = "invalid data (each message names the file, line and field)", **more: str) -> str:
     """The exit codes block of a ``--help``; ``invalid`` says what exit 1 means for the command."""
-    codes = {"0": "success", "1": invalid, "2": "usage error (a bad option, a missing file)",
+    codes = {"0": "success", "1": invalid, "2": "usage error (a bad option, a missing file, a path that cannot be written)",
              **{k.lstrip("_"): v for k, v in more.items()}}
     return "exit codes:\n" + "".join(
         textwrap.fill(meaning, 79, initial_indent=f"  {code}  ", subsequent_indent=" " * 5) + "\n"
@@ -87,9 +91,14 @@ def seeds_option(p) -> None:
 
 
 def _existing(paths: list[Path]) -> list[Path]:
-    missing = [str(p) for p in paths if not p.exists()]
+    """Paths named on the command line: each a regular file or a folder (a FIFO or a device
+    would block or never end)."""
+    missing = [shown(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    special = [shown(p) for p in paths if not (p.is_dir() or p.is_file())]
+    if special:
+        raise UsageError(f"not a regular file or folder: {', '.join(special)} (only regular files are read)")
     return paths
 
 
@@ -112,7 +121,7 @@ def _records(paths: list[Path], release: str | None, seeds: Path | None) -> dict
     paths = _existing(paths or [CURATED_DIR])
     result = validate(paths, seed_dir=seeds)
     if not result.ok:
-        raise DataError(f"{len(result.errors)} validation error(s) in {', '.join(map(str, paths))}; "
+        raise DataError(f"{result.count} validation error(s) in {', '.join(map(str, paths))}; "
                         "run 'factset validate' first")
     records: dict[str, list] = {"source": [], "entity": [], "claim": [], "evidence": []}
     for record in read_models(expand(paths)):
@@ -148,6 +157,8 @@ def cmd_validate(args) -> int:
     paths = _existing(args.paths or [CURATED_DIR])
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.max_line_bytes < 1:
+        raise UsageError("--max-line-bytes must be at least 1")
     topics = _existing([args.topics])[0] if args.topics is not None else None
     result = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes,
                       jobs=args.jobs, fast=not args.slow, progress=args.progress, topics=topics)
@@ -211,8 +222,6 @@ def _offsets(sub):
 
 def _seed_file(source: str, against: list[Path]) -> str:
     """The seed file a source id names (looked up in the records), or the seed file name given."""
-    import re
-
     from .curation.offsets import seed_files_by_source
     from .publish.release import release_path
     from .records.models import SOURCE_ID
@@ -234,6 +243,8 @@ def _seed_file(source: str, against: list[Path]) -> str:
 def cmd_locate(args) -> int:
     from .curation.seeds import SeedError
 
+    if not args.quote:
+        raise UsageError("the quote is empty: give the passage to locate")
     seeds = SeedStore(args.seeds or default_seed_dir())
     try:
         start, end = seeds.get(_seed_file(args.source, args.against)).locate(args.quote, near=args.near)
@@ -473,30 +484,37 @@ def cmd_build(args) -> int:
     import shutil
 
     from .publish.build import build, read_version, release_date
-    from .publish.release import ReleaseError
-    from .research.timeline import release_figures
+    from .publish.release import UNRELEASED, ReleaseError
+    from .research.timeline import can_draw, release_figures
 
+    curated, releases = args.data / "curated", args.data / "releases"
+    if not curated.is_dir():
+        raise UsageError(f"{curated}: no such folder (the curated records to release)")
+    # Figures are derived: drawn where matplotlib is installed; a release is its data.
+    figures = release_figures if can_draw() else None
     try:
         version = read_version(args.data)
         date = release_date(args.changelog, version)
-        out = args.data / "releases"
+        out = releases
         if date is None:  # not released yet: a preview, rebuilt each time, outside the releases
-            out, date = PREVIEW_DIR, "unreleased"
+            out, date = PREVIEW_DIR, UNRELEASED
             shutil.rmtree(out / version, ignore_errors=True)
-        print(f"validating {args.data / 'curated'} ...", file=sys.stderr)
+        elif figures is None and not (out / version).exists():
+            raise ReleaseError(f"a new release carries its timeline figure, drawn with matplotlib: {INSTALL_REPORT}")
+        print(f"validating {curated} ...", file=sys.stderr)
         topics = args.data / "topics.json"  # the registry the release is checked against, and carries
-        outcome = build(args.data / "curated", out, version, date,
-                        validate=lambda paths: validate(paths, seed_dir=args.seeds, topics=topics), figures=release_figures,
-                        topics=topics, seed_dir=args.seeds)
+        outcome = build(curated, out, version, date, validate=lambda paths: validate(paths, seed_dir=args.seeds, topics=topics),
+                        figures=figures, releases=releases, topics=topics, seed_dir=args.seeds)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
     counts = ", ".join(f"{n} {name}" for name, n in outcome.counts.items())
     if out == PREVIEW_DIR:
-        print(f"built a preview of release {outcome.version} at {outcome.path} ({counts}); it is released once "
+        drawn = "" if figures else f" (no figures: matplotlib is not installed; {INSTALL_REPORT})"
+        print(f"built a preview of release {outcome.version} at {outcome.path} ({counts}){drawn}; it is released once "
               f"{args.changelog} has an entry '## [{version}] - YYYY-MM-DD'")
         return EXIT_OK
-    verb = "built" if outcome.status == "built" else "already built, identical:"
+    verb = "built" if outcome.status == "built" else "already built, identical data:"
     print(f"{verb} release {outcome.version} at {outcome.path} ({counts})")
     return EXIT_OK
 
@@ -534,7 +552,11 @@ def cmd_versions(args) -> int:
         except ReleaseError as exc:
             import json
 
-            manifest, state = json.loads((path / MANIFEST).read_text(encoding="utf-8")), f"DAMAGED: {exc}"
+            try:
+                manifest = json.loads((path / MANIFEST).read_bytes())
+            except ValueError:
+                manifest = None
+            manifest, state = manifest if isinstance(manifest, dict) else {}, f"DAMAGED: {exc}"
         counts = ", ".join(f"{n} {name}" for name, n in manifest.get("counts", {}).items())
         print(f"release  {version} {manifest.get('date')} schema {manifest.get('schema_version')}: {counts}; {state}")
     return EXIT_OK
@@ -586,11 +608,30 @@ def _topics(sub):
     p.set_defaults(func=cmd_topics)
 
 
+# A Hub repository id: "name" or "namespace/name", each of letters, digits, '-', '_' and '.',
+# beginning and ending with a letter, digit or '_', no '--' or '..', at most 96 characters
+# (huggingface_hub.utils.validate_repo_id).
+_HUB_NAME = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?"
+HUB_REPO_ID = re.compile(rf"(?:{_HUB_NAME}/)?{_HUB_NAME}")
+
+
+def _released(version: str | None) -> str | None:
+    """``--release``: a released version (or None for the latest); an unknown one is a usage error."""
+    from .publish.release import releases_dir, versions
+
+    if version is not None and version not in versions():
+        raise UsageError(f"release {version!r} not found in {releases_dir()}; available: {', '.join(versions()) or 'none'}")
+    return version
+
+
 def cmd_push(args) -> int:
     from .publish.release import ReleaseError, release_path, verify
 
+    repo_id = args.repo_id
+    if not (HUB_REPO_ID.fullmatch(repo_id) and len(repo_id) <= 96 and "--" not in repo_id and ".." not in repo_id):
+        raise UsageError(f"--repo-id {repo_id!r} is not a Hub repository id (e.g. your-name/factset)")
     try:
-        path = release_path(args.release)
+        path = release_path(_released(args.release))
         verify(path)
     except ReleaseError as exc:
         print(f"factset push: {exc}", file=sys.stderr)
@@ -631,16 +672,19 @@ def _push(sub):
 
 def cmd_report(args) -> int:
     from .publish.release import ReleaseError, load
+    from .research.timeline import can_draw
 
+    if not can_draw():
+        raise UsageError(f"the report draws its figures with matplotlib, which is not installed: {INSTALL_REPORT}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {shown(args.out)} is a file: the report is a folder (index.html and its figures)")
     try:
-        release = load(args.release)
+        release = load(_released(args.release))
     except ReleaseError as exc:
         print(f"factset report: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    try:
-        from .research.report import write_report
-    except ImportError as exc:
-        raise UsageError(f"the report needs matplotlib ({exc}): pip install 'factset[report]'") from None
+    from .research.report import write_report
+
     out = args.out or Path("report") / release.version
     for path in write_report(release, out, args.topic):
         print(f"wrote {path}")
@@ -817,19 +861,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_common(args) -> None:
+    """Options several commands share, checked once: a seed folder that is not there would
+    otherwise switch every quote check off."""
+    seeds = getattr(args, "seeds", None)
+    if seeds is not None and not seeds.is_dir():
+        raise UsageError(f"--seeds {shown(seeds)}: no such folder")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        _check_common(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so that an output that cannot be written is reported like any error
+        return code
     except UsageError as exc:
         print(f"factset: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except DataError as exc:
         print(f"factset {args.command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:  # the reader has gone (e.g. '| head -1'): nothing more to say to it
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a path that cannot be read or written, a full disk: not the data's fault
+        _stdout_to_devnull()
+        print(f"factset: error: {shown(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        print("factset: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _stdout_to_devnull() -> None:
+    """Send what is left in stdout's buffer nowhere, so that exiting does not fail again on it."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # (stdout without a file descriptor, as under test)
+        pass
 
 
 if __name__ == "__main__":

@@ -48,6 +48,16 @@ def realistic_lines(n: int) -> Iterator[str]:
         yield json.dumps({**filler, "id": f"ent-filler-{k}", "aliases": []}, ensure_ascii=False)
 
 
+def write_long_line(path: Path, head: bytes, mebibytes: int, tail: bytes) -> Path:
+    """``head``, ``mebibytes`` MiB of 'a' (written a MiB at a time), then ``tail``."""
+    with open(path, "wb") as handle:
+        handle.write(head)
+        for _ in range(mebibytes):
+            handle.write(b"a" * 2**20)
+        handle.write(tail)
+    return path
+
+
 def write_realistic(path: Path, n: int) -> Path:
     with open(path, "w", encoding="utf-8") as handle:
         for line in realistic_lines(n):

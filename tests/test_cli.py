@@ -223,8 +223,8 @@ def test_push_reports_a_refused_upload_without_a_traceback(fake_hub, latest, cap
 
 def test_push_of_an_unknown_version_touches_no_hub(fake_hub, capsys):
     hub = fake_hub()
-    assert main(["push", "--repo-id", "someone/factset", "--release", "9.9.9"]) == 1
-    assert "factset push:" in capsys.readouterr().err
+    assert main(["push", "--repo-id", "someone/factset", "--release", "9.9.9"]) == 2  # a usage error
+    assert "release '9.9.9' not found" in capsys.readouterr().err
     assert hub.calls == []
 
 

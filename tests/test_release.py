@@ -9,7 +9,7 @@ from factset.publish.build import build
 from factset.publish.release import ReleaseError, load, verify
 from factset.research.timeline import release_figures
 
-from .conftest import REPO, by_id, write_jsonl
+from .conftest import REPO, by_id, write_checkout, write_jsonl, write_seeds
 
 TOPICS = REPO / "data" / "topics.json"
 
@@ -30,12 +30,7 @@ def releasable(records):
 
 @pytest.fixture
 def seeds(tmp_path):
-    """A seed folder holding the seeds of the fixture's two sources only."""
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    for name in ("000_eb25a17c97a16560.txt", "004_1457dd9868dddab3.txt"):
-        (folder / name).write_bytes((REPO / "seeds" / name).read_bytes())
-    return folder
+    return write_seeds(tmp_path / "seeds")
 
 
 @pytest.fixture
@@ -85,7 +80,7 @@ def test_existing_release_is_never_rewritten(tmp_path, curated, records):
     before = snapshot(run_build(curated, out).path)
     by_id(records, "ent-john-kirby")["role"] = "Spokesperson"
     write_jsonl(curated / "records.jsonl", releasable(records))
-    with pytest.raises(ReleaseError, match="already exists .* differs in: .*entities.jsonl.*bump data/VERSION"):
+    with pytest.raises(ReleaseError, match="already exists .* data differ in: .*entities.jsonl.*set data/VERSION to 2.0.0"):
         run_build(curated, out)
     assert snapshot(out / "1.0.0") == before
     assert run_build(curated, out, version="2.0.0").status == "built"
@@ -109,9 +104,9 @@ def test_failed_write_leaves_nothing_behind(tmp_path, curated):
 def test_load_verifies_and_returns_models(tmp_path, curated):
     out = tmp_path / "releases"
     run_build(curated, out, version="1.0.0")
-    run_build(curated, out, version="1.1.0")
+    run_build(curated, out, version="1.0.1")  # the same records: a PATCH
     latest = load(directory=out)
-    assert latest.version == "1.1.0"
+    assert latest.version == "1.0.1"
     assert [c.id for c in latest.claims] == ["clm-000-001", "clm-004-001"]
     assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 3
     assert load("1.0.0", directory=out).version == "1.0.0"
@@ -160,6 +155,102 @@ def _plain(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# ---------------------------------------------------------------- what a build leaves on disk
+
+
+def test_a_release_folder_has_the_umask_mode(tmp_path, curated):
+    """Release folders were created 0700: other users could not load them."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = run_build(curated, tmp_path / "releases").path
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o755
+    assert stat.S_IMODE((path / "schema").stat().st_mode) == 0o755
+    assert stat.S_IMODE((path / "claims.jsonl").stat().st_mode) == 0o644
+
+
+def test_what_a_killed_build_left_is_cleaned(tmp_path, curated):
+    out = tmp_path / "releases"
+    out.mkdir()
+    old_style = out / ".1.0.0.k2j4h5g6"  # the temporary folder of a build killed before this fix
+    dead = out / ".building-1.0.0.999999999"  # of a process that no longer runs
+    for folder in (old_style, dead):
+        (folder / "schema").mkdir(parents=True)
+        (folder / "claims.jsonl").write_text("{}\n", encoding="utf-8")
+    kept = out / ".notes"
+    kept.mkdir()
+    run_build(curated, out)
+    assert sorted(p.name for p in out.iterdir()) == [".notes", "1.0.0"]
+
+
+def test_build_errors_are_messages_not_tracebacks(tmp_path, records, monkeypatch, capsys):
+    from factset.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data"
+    assert main(["build", "--data", str(data)]) == 2
+    assert f"{data / 'curated'}: no such folder" in capsys.readouterr().err
+    (data / "curated").mkdir(parents=True)
+    write_jsonl(data / "curated" / "records.jsonl", records)
+    (data / "VERSION").mkdir()
+    assert main(["build", "--data", str(data)]) == 1
+    assert "VERSION" in capsys.readouterr().err
+    (data / "VERSION").rmdir()
+    (data / "VERSION").write_bytes(b"1.0.0\xff\n")
+    assert main(["build", "--data", str(data)]) == 1
+    assert "VERSION" in capsys.readouterr().err
+    (data / "VERSION").write_text("1.0.0\n", encoding="utf-8")
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_bytes(b"# Changelog\n\n## [1.0.0] - 2026-01-02\n- caf\xe9\n")
+    assert main(["build", "--data", str(data)]) == 1
+    assert "CHANGELOG.md is not valid UTF-8" in capsys.readouterr().err
+    changelog.write_text("# Changelog\n\n## [1.0.0] - 2026-13-45\n", encoding="utf-8")
+    assert main(["build", "--data", str(data)]) == 1
+    assert "2026-13-45 is not a date" in capsys.readouterr().err
+    assert not (data / "releases").exists()
+
+
+def test_build_into_a_read_only_folder_is_a_message(tmp_path, records, monkeypatch, capsys):
+    from factset.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    data = write_checkout(tmp_path, records)
+    real_mkdir = type(tmp_path).mkdir
+
+    def read_only(self, *args, **kwargs):  # (as root, a 0555 folder would still be written)
+        if self.parent.name == "releases" or self.name == "releases":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(tmp_path), "mkdir", read_only)
+    assert main(["build", "--data", str(data), "--seeds", str(tmp_path / "seeds")]) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "Traceback" not in err
+
+
+def test_build_on_a_full_disk_is_a_message(tmp_path, curated, monkeypatch, capsys, records):
+    from factset.cli import main
+
+    real_write = type(tmp_path).write_bytes
+
+    def full(self, data):
+        if self.suffix == ".jsonl":
+            raise OSError(28, "No space left on device", str(self))
+        return real_write(self, data)
+
+    monkeypatch.chdir(tmp_path)
+    data = write_checkout(tmp_path, records)
+    monkeypatch.setattr(type(tmp_path), "write_bytes", full)
+    assert main(["build", "--data", str(data), "--seeds", str(tmp_path / "seeds")]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert [p.name for p in (data / "releases").iterdir()] == []
 
 
 # ------------------------------------------------------------ release rules

@@ -188,7 +188,6 @@ SINGLE_RECORD_MISTAKES = {
     "seed hash": ("src-004", lambda s: s.update(sha256="0" * 64)),
     "evidence id of another claim": ("evd-000-001-02", lambda e: e.update(id="evd-000-002-02")),
     "claim id of another seed": ("clm-000-001", lambda c: c.update(id="clm-004-001")),
-    "source id of another seed": ("src-004", lambda s: s.update(id="src-005")),
     "week not starting on its Monday": ("clm-000-001", lambda c: c["claim_date"].update(precision="week")),
     "month not starting on its first": ("src-004", lambda s: s["published"].update(precision="month")),
     "unknown topic": ("clm-000-001", lambda c: c.update(topic="nk-troop-count")),

@@ -15,6 +15,7 @@ import itertools
 import operator
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..records.dates import period_end
+from .result import MAX_ERRORS_PER_FILE
 from ..records.labels import DECISIVE, LABELS, RELATION_KINDS, STANCES, SYMMETRIC_RELATIONS, TIME_ORDERED_RELATIONS
 from .record_rules import Block
 from .result import KnockOn
@@ -144,8 +146,11 @@ class Facts:
     ref_index: array = _column("I")  # the reference's index in its list (chain, relations)
     speaks_for: dict[int, tuple[int, int]] = field(default_factory=dict)  # entity hash -> (its body's hash, row)
     narrators: dict[int, int] = field(default_factory=dict)  # source hash -> its narrator's hash
+    seed_sources: list = field(default_factory=list)  # (seed file, source hash, row, id numbered for it) of every source
     rejected: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (file, line) of a record refused for its shape
     rejected_evidence: dict[str, str] = field(default_factory=dict)  # claim id -> the first refused evidence naming it
+    omitted: Counter = field(default_factory=Counter)  # file -> errors found beyond the cap, not reported
+    error_limit: int = MAX_ERRORS_PER_FILE  # errors of one rule reported a file (the rest are counted)
 
     def adder(self) -> Callable[[dict, int, int], None]:
         """``add(record, file_index, line)``: note what the rules across records need of a valid record
@@ -217,9 +222,12 @@ class Facts:
             if kind == "entity" and (body := d.get("speaks_for")) is not None:
                 self.speaks_for.setdefault(hash(d["id"]), (hash(body), base + i))
                 refs.append((base + i, body, _SPEAKS_FOR, 0))
-            elif kind == "source" and (narrator := d.get("narrator_id")) is not None:
-                self.narrators.setdefault(hash(d["id"]), hash(narrator))
-                refs.append((base + i, narrator, _NARRATOR, 0))
+            elif kind == "source":
+                self.seed_sources.append((d["seed_file"], hash(d["id"]), base + i,
+                                          d["id"][4:] == d["seed_file"].partition("_")[0]))
+                if (narrator := d.get("narrator_id")) is not None:
+                    self.narrators.setdefault(hash(d["id"]), hash(narrator))
+                    refs.append((base + i, narrator, _NARRATOR, 0))
         return refs
 
     def _run_keeper(self) -> Callable[[int, int, int], None]:
@@ -272,6 +280,11 @@ class Facts:
                 for source, narrator in values.items():
                     self.narrators.setdefault(source, narrator)
                 continue
+            if name == "seed_sources":
+                self.seed_sources.extend((seed, source, row + base, numbered) for seed, source, row, numbered in values)
+                continue
+            if name in ("omitted", "error_limit"):  # (found only when resolving)
+                continue
             if name.startswith("run_"):
                 continue
             if name.endswith("_rows") and base:
@@ -311,9 +324,11 @@ class Facts:
             return int(run_files[run]), int(run_lines[run]) + int(row) - int(starts[run])
 
         self._loc, self._where = loc, where
+        self._run_bounds = starts, run_files
         self._checked = np.repeat(run_files >= against_files, np.diff(np.append(starts, len(self.ids))))
         ids = np.frombuffer(self.ids, dtype=np.int64)
         yield from self._duplicates(ids, reread, where)
+        yield from self._one_source_per_seed(reread, where)
         # A reference is looked up among the records of the type it must name (ids carry their
         # type's prefix, so no other record could hold it): sources and entities are few, and a
         # small table is searched much faster than all ids.
@@ -358,14 +373,79 @@ class Facts:
         if not len(repeated):
             return
         rows = np.flatnonzero(np.isin(ids, repeated))  # in file order, published files first
-        records = reread(self._loc(r) for r in rows)
-        first: dict[str, tuple[int, int]] = {}
-        for row in rows:
-            loc = self._loc(row)
+        # Each repeated row and the first row of its id; the repeats in checked files are reported.
+        order = np.argsort(ids[rows], kind="stable")
+        sorted_rows = rows[order]
+        starts_group = np.r_[True, ids[sorted_rows[1:]] != ids[sorted_rows[:-1]]]
+        first_rows = sorted_rows[np.maximum.accumulate(np.where(starts_group, np.arange(len(order)), 0))]
+        repeats = ~starts_group & self._checked[sorted_rows]
+        by_row = np.argsort(sorted_rows[repeats], kind="stable")
+        again, first_of = sorted_rows[repeats][by_row], first_rows[repeats][by_row]
+        keep = self._first_of(again)
+        again, first_of = again[keep], first_of[keep]
+        records = reread([self._loc(r) for r in (*again.tolist(), *first_of.tolist())])
+        for row, first_row in zip(again.tolist(), first_of.tolist()):
+            loc, first_loc = self._loc(row), self._loc(first_row)
             rid = records[loc]["id"]
-            if rid in first and self._checked[row]:
-                yield loc, "/id", f"duplicate id {rid!r}: first used at {where(first[rid])}"
-            first.setdefault(rid, loc)
+            if records[first_loc]["id"] == rid:  # (else two ids whose hashes collide: not a duplicate)
+                yield loc, "/id", f"duplicate id {rid!r}: first used at {where(first_loc)}"
+
+    # ---------------------------------------------------------- the cap
+
+    def _first_of(self, rows: np.ndarray) -> np.ndarray:
+        """Of problem rows in ascending order (one problem each, a row possibly more than once),
+        which are among the first ``error_limit`` rows with a problem in their file; the others
+        are counted in ``omitted``. Only what is reported is read again (the result is capped
+        at the same number per file)."""
+        keep = np.ones(len(rows), dtype=bool)
+        if len(rows) <= self.error_limit:
+            return keep
+        starts, run_files = self._run_bounds
+        files = run_files[np.searchsorted(starts, rows, "right") - 1]
+        new_row = np.r_[True, rows[1:] != rows[:-1]]
+        new_file = np.r_[True, files[1:] != files[:-1]]
+        distinct = np.cumsum(new_row)
+        before_file = np.maximum.accumulate(np.where(new_file, distinct - 1, 0))
+        keep = distinct - before_file <= self.error_limit
+        self.omitted.update(Counter(files[~keep].tolist()))
+        return keep
+
+    def _capped(self, problems: list, row: Callable = _first) -> list:
+        """The problems (tuples) whose row is among the first reported of their file, in row order."""
+        if len(problems) <= self.error_limit:
+            return problems
+        problems = sorted(problems, key=row)
+        keep = self._first_of(np.fromiter(map(row, problems), dtype=np.int64, count=len(problems)))
+        return [p for p, k in zip(problems, keep.tolist()) if k]
+
+    def _one_source_per_seed(self, reread, where):
+        """A seed file has one source record: under two source ids, an article could
+        corroborate its own claims as if it were another source. Its id is 'src-' and the
+        seed's number (``src-003`` of ``003_….txt``), compared as written; a second source
+        of a seed is told that, not also that its id is not the seed's (it could not be)."""
+        first: dict[str, tuple[int, int]] = {}  # seed file -> (source hash, row) of its first source
+        twins, misnumbered = [], []
+        for seed, source, row, numbered in sorted(self.seed_sources, key=lambda s: s[2]):
+            if seed in first and source != first[seed][0]:
+                if self._checked[row]:  # (one id twice is a duplicate id)
+                    twins.append((row, first[seed][1]))
+                continue
+            first.setdefault(seed, (source, row))
+            if not numbered and self._checked[row]:
+                misnumbered.append(row)
+        if not (twins or misnumbered):
+            return
+        records = reread([*(self._loc(r) for pair in twins for r in pair), *map(self._loc, misnumbered)])
+        for row in misnumbered:
+            d = records[self._loc(row)]
+            number = d["seed_file"].partition("_")[0]
+            yield self._loc(row), "/id", (f"source id {d['id']!r} does not match its seed file {d['seed_file']!r}: a source "
+                                          f"id is 'src-' and the seed file's number, here 'src-{number}'")
+        for row, first_row in twins:
+            loc, first_loc = self._loc(row), self._loc(first_row)
+            seed = records[loc]["seed_file"]
+            yield loc, "/seed_file", (f"seed file {seed!r} already has its source {records[first_loc]['id']} "
+                                      f"({where(first_loc)}): one source record per seed file")
 
     # ----------------------------------------------------------- sides
 
@@ -460,6 +540,7 @@ class Facts:
                 template, kind = _GENERIC[int(ref_kinds[at[k]])]
                 missing.append((row, template.format(int(ref_index[at[k]])), kind))
         del evidence_rows, ref_kinds, ref_index, ref_rows, ref_targets  # views of columns dropped later
+        missing = self._capped(missing)
         if not missing:
             return
         records = reread(self._loc(row) for row, _, _ in missing)
@@ -507,6 +588,7 @@ class Facts:
         for k in np.flatnonzero(later):
             problems.append((int(ref_rows[k]), f"/relations/{int(index[k])}/target", "later"))
         del first, last, ids, kinds
+        problems = self._capped(problems)
         if not problems:
             return
         records = reread(self._loc(row) for row, _, _ in problems)
@@ -651,21 +733,27 @@ class Facts:
         attested = np.frombuffer(self.claim_attested, dtype=np.int8) == 1
         wrong_attestation = judged & has_evidence & (attested != (attested_by > 0))
         messages = []
-        for c in np.flatnonzero(judged & ~has_evidence):
+
+        def capped(mask: np.ndarray) -> np.ndarray:
+            """The claims of a mask, those of the first reported a file (claims are in row order)."""
+            found = np.flatnonzero(mask)
+            return found[self._first_of(claim_rows[found].astype(np.int64))]
+
+        for c in capped(judged & ~has_evidence):
             messages.append((self._loc(claim_rows[c]), "", said(c, "claim has no evidence record (every claim needs its origin passage at least)")))
-        need_source = [(self._loc(claim_rows[c]), c) for c in np.flatnonzero(judged & has_evidence & ~has_origin)]
-        for c in np.flatnonzero(wrong_label):
+        need_source = [(self._loc(claim_rows[c]), c) for c in capped(judged & has_evidence & ~has_origin)]
+        for c in capped(wrong_label):
             counts = ", ".join(f"{STANCES[s]}={int(per_stance[s][c])}" for s in (_SUPPORTS, _REFUTES))
             messages.append((self._loc(claim_rows[c]), "/verdict/label", said(c,
                              f"verdict {LABELS[labels[c]]!r} does not follow from the independent evidence (related "
                              f"passages of other sources whose speaker is not on the claimant's side: {counts}): "
                              f"expected {LABELS[expected[c]]!r}")))
-        for c in np.flatnonzero(uncited):
+        for c in capped(uncited):
             label = LABELS[expected[c]]
             missing = sorted(DECISIVE[label] - {STANCES[s] for s in np.flatnonzero(cited_stances[c])})
             messages.append((self._loc(claim_rows[c]), "/verdict/evidence_ids", said(c,
                              f"a {label!r} verdict must cite the independent evidence that decides it: none cited with stance {' or '.join(missing)}")))
-        for c in np.flatnonzero(wrong_attestation):
+        for c in capped(wrong_attestation):
             if attested[c]:
                 text = "'attested' needs a passage of another source with stance 'attests' (the claimant's side making this statement)"
             else:
@@ -673,24 +761,26 @@ class Facts:
                         "the label is 'attested', with their ids in evidence_ids")
             messages.append((self._loc(claim_rows[c]), "/attestation/label", said(c, text)))
         lists_any = np.bincount(np.searchsorted(claim_rows, attesting_rows), minlength=n) > 0  # (none: a single-record rule)
-        for c in np.flatnonzero(judged & attested & (attested_by > 0) & lists_any & ~attesting_stances[:, _ATTESTS]):
+        for c in capped(judged & attested & (attested_by > 0) & lists_any & ~attesting_stances[:, _ATTESTS]):
             messages.append((self._loc(claim_rows[c]), "/attestation/evidence_ids",
                              said(c, "an 'attested' claim lists at least one attesting passage of another source")))
 
         def foreign(foreign_at, cited_rows, field):
             out = []  # (claim location, pointer, index among its citations, evidence location or None)
-            for k, ev_index in foreign_at:
+            reported = [(k, ev_index) for k, ev_index in foreign_at
+                        if checked[c := int(np.searchsorted(claim_rows, cited_rows[k]))] and first[c] and has_evidence[c]]
+            for k, ev_index in self._capped(reported, lambda kv: int(cited_rows[kv[0]])):
                 c = int(np.searchsorted(claim_rows, cited_rows[k]))
-                if checked[c] and first[c] and has_evidence[c]:
-                    index = k - int(np.searchsorted(cited_rows, cited_rows[k]))  # a claim's citations are consecutive
-                    out.append((self._loc(claim_rows[c]), field, index,
-                                self._loc(evidence_rows[ev_index]) if ev_index >= 0 else None))
+                index = k - int(np.searchsorted(cited_rows, cited_rows[k]))  # a claim's citations are consecutive
+                out.append((self._loc(claim_rows[c]), field, index,
+                            self._loc(evidence_rows[ev_index]) if ev_index >= 0 else None))
             return out
 
         strangers = (foreign(foreign_cited, cited_rows, "verdict")
                      + foreign(foreign_attesting, attesting_rows, "attestation"))
-        own_word_locs = [self._loc(evidence_rows[e]) for e in own_words]
-        foreign_attest_locs = [self._loc(evidence_rows[e]) for e in foreign_attests]
+        own_word_locs = [self._loc(r) for r in evidence_rows[own_words][self._first_of(evidence_rows[own_words].astype(np.int64))]]
+        foreign_attest_locs = [self._loc(r) for r in
+                               evidence_rows[foreign_attests][self._first_of(evidence_rows[foreign_attests].astype(np.int64))]]
         yield from messages
         if not (need_source or strangers or own_word_locs or foreign_attest_locs):
             return

@@ -29,6 +29,7 @@ import orjson
 from ..records import schema as schema_mod
 from .result import Finding
 from .hygiene import suspect_bytes
+from .loader import MAX_EXACT_INTEGER
 from .record_rules import Block
 
 
@@ -50,9 +51,9 @@ class BlockChecker:
             block = Block.of(records, [d.get("type") for d in records])
         except AttributeError:  # a line that is not an object
             return None
-        if not self._valid(block) or suspect_bytes(chunk) or not _integral_offsets(block.evidence):
+        if not self._valid(block) or suspect_bytes(chunk) or not _exact_offsets(block.evidence):
             return None
-        if from_jiter and not _finite_quantities(block.claims):
+        if not _exact_quantities(block.claims) or not _dates_python_holds(block):
             return None
         return block
 
@@ -98,14 +99,27 @@ def _read_strictly(raw: bytes) -> dict | None:
 
 
 # Where jsonschema-rs and the strict reading differ, the reference path decides (on records
-# the schema accepts): JSON Schema counts 5.0 as an integer (offsets are the only integers),
-# and jiter reads 1e999 as infinity (jsonschema-rs refuses infinities too today; this does not rely on it).
-def _integral_offsets(evidence: list[dict]) -> bool:
-    return not [d for d in evidence if type(d["start"]) is not int or type(d["end"]) is not int]
+# the schema accepts): JSON Schema counts 5.0 as an integer (offsets are the only integers);
+# jiter reads 1e999 as infinity (jsonschema-rs refuses infinities too today; this does not rely
+# on it); an integer beyond 2**53 - 1 is refused by the strict reading (no double holds it);
+# and the compiled schema's 'date' format accepts the year 0000, which Python's dates cannot hold.
+def _exact_offsets(evidence: list[dict]) -> bool:
+    return not [d for d in evidence if type(d["start"]) is not int or type(d["end"]) is not int
+                or d["start"] > MAX_EXACT_INTEGER or d["end"] > MAX_EXACT_INTEGER]
 
 
-def _finite_quantities(claims: list[dict]) -> bool:
-    return all(_finite(q) for d in claims for q in d.get("quantities") or ())
+def _exact_quantities(claims: list[dict]) -> bool:
+    return all(_exact(q) for d in claims for q in d.get("quantities") or ())
+
+
+def _dates_python_holds(block: Block) -> bool:
+    """Whether every date of the block's records is one Python can hold (the model's type)."""
+    values = [d["claim_date"]["value"] for d in block.claims]
+    values += [q["as_of"]["value"] for d in block.claims for q in d.get("quantities") or () if q.get("as_of")]
+    if not block.only_claims_and_evidence():
+        values += [d["published"]["value"] for d, kind in zip(block.records, block.types)
+                   if kind == "source" and d.get("published")]
+    return not [v for v in values if v.startswith("0000")]  # (the format has checked the rest: YYYY-MM-DD)
 
 
 @cache
@@ -141,10 +155,17 @@ class LineChecker:
         validator = self._rs.get(kind) if isinstance(kind, str) else None
         if validator is None or not validator.is_valid([data]) or suspect_bytes(raw):
             return None
-        if data["type"] == "evidence" and not _integral_offsets([data]):
-            return None
-        return data if data["type"] != "claim" or _finite_quantities([data]) else None
+        kind = data["type"]
+        if kind == "evidence":
+            return data if _exact_offsets([data]) else None
+        if kind == "claim" or kind == "source":
+            block = Block.of([data], [kind])
+            if not _dates_python_holds(block) or not _exact_quantities(block.claims):
+                return None
+        return data
 
 
-def _finite(q: dict) -> bool:
-    return all(type(v) is not float or math.isfinite(v) for v in (q.get("value"), q.get("low"), q.get("high")))
+def _exact(q: dict) -> bool:
+    """A quantity's numbers are finite doubles or integers a double holds exactly."""
+    return all(math.isfinite(v) if type(v) is float else v is None or -MAX_EXACT_INTEGER <= v <= MAX_EXACT_INTEGER
+               for v in (q.get("value"), q.get("low"), q.get("high")))

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_HOSTILE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# A line break is text (a quote may run across one, and a seed may end its lines with CRLF):
+# newline, and a carriage return that starts a CRLF; any other control character is not.
+_HOSTILE = re.compile(f"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]|\r(?!\n)")
 # Pre-filters on the raw JSON line: the escapes or literal characters that could decode to them.
 # The escapes are spelled once, for the text (reference path) and the bytes (fast path) alike.
 _ESCAPE = r"\\(?:u(?:00[01789][0-9a-fA-F]|20(?:2[a-eA-E]|6[6-9]))|[bfrt])"
@@ -32,7 +34,7 @@ def suspect_bytes(raw: bytes) -> bool:
 
 
 def check_text(data, at: str = "") -> Iterator[tuple[str, str]]:
-    """Control characters (other than newline) and bidi overrides anywhere in a record."""
+    """Control characters (other than a newline or CRLF) and bidi overrides anywhere in a record."""
     if isinstance(data, dict):
         for key, value in data.items():
             yield from check_text(value, f"{at}/{key}")

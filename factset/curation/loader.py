@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,21 @@ def _finite_float(text):
     return value
 
 
+# The largest integer every JSON parser reads exactly: beyond it a double rounds, and one
+# parser's value is not another's (I-JSON, RFC 7493, section 2.2).
+MAX_EXACT_INTEGER = 2**53 - 1
+
+
+def _exact_int(text):
+    if len(text) > 4300:  # (converting it would take quadratic time: not even tried)
+        raise _Reject("invalid JSON: an integer has more than 4300 digits")
+    if len(text) > 15 and abs(int(text)) > MAX_EXACT_INTEGER:
+        shown = text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
+        raise _Reject(f"integer {shown} is beyond ±{MAX_EXACT_INTEGER:,}, the largest every JSON parser reads exactly "
+                      "(I-JSON, RFC 7493)")
+    return int(text)
+
+
 # A \uD800-\uDFFF escape: json.loads accepts a lone one, UTF-8 cannot encode it.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -63,7 +80,7 @@ def parse_object(text: str) -> dict[str, Any]:
     """Parse one record; raises ValueError with a plain message."""
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants,
-                          parse_float=_finite_float)
+                          parse_float=_finite_float, parse_int=_exact_int)
     except _Reject as exc:
         raise ValueError(str(exc)) from None
     except json.JSONDecodeError as exc:
@@ -199,11 +216,54 @@ def too_long(length: int, limit: int) -> str:
 
 
 def expand(paths: list[Path]) -> list[Path]:
-    """Files named, and the ``*.jsonl`` files (sorted) of folders named."""
+    """Files named, and the ``*.jsonl`` files (sorted) of folders named; each file once."""
+    return inputs(paths)[0]
+
+
+def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """``(files, skipped)``: the files named and the ``*.jsonl`` files (sorted) of the folders
+    named, each once however often it is named; and what is not read, with why.
+
+    Only regular files are read: a FIFO or a device would block or never end. In a folder a
+    symbolic link is not followed (a contribution must not make the validator read files
+    elsewhere); a file named by the caller is read wherever it is. A folder without any
+    ``*.jsonl`` file is skipped with "no records found".
+    """
     files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.jsonl") if p.is_file()))
-        else:
+    skipped: list[tuple[Path, str]] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(path: Path) -> None:
+        try:
+            info = path.stat()
+        except OSError as exc:
+            skipped.append((path, f"cannot be read: {exc.strerror}"))
+            return
+        if not stat.S_ISREG(info.st_mode):
+            skipped.append((path, "not a regular file: only regular files are read"))
+        elif (info.st_dev, info.st_ino) not in seen:
+            seen.add((info.st_dev, info.st_ino))
             files.append(path)
-    return files
+
+    for path in paths:
+        if not path.is_dir():
+            add(path)
+            continue
+        found = []
+        for folder, dirs, names in os.walk(path):  # (does not descend into linked folders)
+            for name in dirs:
+                if os.path.islink(os.path.join(folder, name)):
+                    found.append((Path(folder, name), NOT_FOLLOWED))
+            found.extend((Path(folder, name), NOT_FOLLOWED if os.path.islink(os.path.join(folder, name)) else None)
+                         for name in names if name.endswith(".jsonl"))
+        if not found:
+            skipped.append((path, "no records found: the folder holds no *.jsonl file"))
+        for file, reason in sorted(found):
+            if reason is None:
+                add(file)
+            else:
+                skipped.append((file, reason))
+    return files, skipped
+
+
+NOT_FOLLOWED = "a symbolic link is not followed: name the file itself to read it"

@@ -113,11 +113,16 @@ def read_article(path: Path) -> tuple[bytes, str]:
     if not text.strip():
         raise Refused(f"{path}: is empty (no text to quote)")
     found = hostile_character(text)
+    if found is None and "\r" in text:  # (a quote may run across a CRLF, but factset's seeds end lines with LF)
+        found = text.index("\r"), "carriage return U+000D"
     if found:  # a passage holding it could never be quoted: the validator refuses it in record text
         at, name = found
         line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
-        fix = "save the file with LF line endings" if text[at] == "\r" else "remove it from the text"
-        raise Refused(f"{path}:{line}:{column}: {name}, which no quote may hold; {fix} before adding the article")
+        if text[at] == "\r":
+            raise Refused(f"{path}:{line}:{column}: a carriage return (CRLF line endings?); save the file with LF line "
+                          "endings before adding the article (factset's seeds end their lines with LF)")
+        raise Refused(f"{path}:{line}:{column}: {name}, which no quote may hold; remove it from the text before "
+                      "adding the article")
     return raw, text
 
 
@@ -160,7 +165,7 @@ def plan(article_path: Path, article: Article, curated: Path, seed_dir: Path, to
         if d.get("sha256") == digest:
             raise Refused(f"{article_path}: this text is already {d.get('id')} ({d.get('seed_file')}): same sha256 {digest}")
     for existing in sorted(seed_dir.iterdir()):
-        if SEED_NAME.match(existing.name) and existing.is_file() and Seed(existing).sha256 == digest:
+        if SEED_NAME.match(existing.name) and existing.is_file() and hashlib.sha256(existing.read_bytes()).hexdigest() == digest:
             raise Refused(f"{article_path}: this text is already the seed {existing.name} (same sha256 {digest})")
 
     number = f"{max(numbers, default=-1) + 1:03d}"

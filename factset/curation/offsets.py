@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .loader import expand, read_lines
 from .seeds import SeedError, SeedStore
@@ -40,12 +42,21 @@ def seed_files_by_source(paths: list[Path]) -> dict[str, str]:
 
 
 def fill(path: Path, seeds: SeedStore, sources: dict[str, str], write: bool) -> list[Change]:
-    """Check (and with ``write``, set) start/end of each evidence record of ``path``."""
+    """Check (and with ``write``, set) start/end of each evidence record of ``path``.
+
+    Lines are those of the one line reader (:func:`~factset.curation.loader.read_lines`,
+    split at newlines only); ``write`` replaces the lines of the evidence it fills and
+    copies every other byte of the file as it is.
+    """
     changes: list[Change] = []
-    raw_lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
+    replaced: dict[int, bytes] = {}  # line number -> the line's new bytes (its ending kept)
     for line in read_lines(path):
+        if line.error is not None:
+            if line.number:  # (an empty file has nothing to fill)
+                changes.append(Change(line.path, line.number, "(unread)", f"{line.error.message}: not checked", "error"))
+            continue
         d = line.data
-        if not d or d.get("type") != "evidence":
+        if d.get("type") != "evidence":
             continue
         rid = str(d.get("id"))
         quote, source_id = d.get("quote"), d.get("source_id")
@@ -64,15 +75,42 @@ def fill(path: Path, seeds: SeedStore, sources: dict[str, str], write: bool) -> 
                               "filled" if write else "to fill"))
         if write:
             d["start"], d["end"] = start, end
-            ending = "\n" if raw_lines[line.number - 1].endswith("\n") else ""
-            raw_lines[line.number - 1] = json.dumps(d, ensure_ascii=False) + ending
-    if write and any(c.resolved for c in changes):
-        write_atomically(path, "".join(raw_lines))
+            ending = "\r" if line.text.endswith("\r") else ""  # a CRLF line stays one
+            replaced[line.number] = (json.dumps(d, ensure_ascii=False) + ending).encode("utf-8")
+    if replaced:
+        replace_atomically(path, lambda out: _copy_replacing(path, replaced, out))
     return changes
+
+
+def _copy_replacing(path: Path, replaced: dict[int, bytes], out: BinaryIO) -> None:
+    """Copy ``path`` to ``out`` a block at a time, lines numbered as the reader numbers them
+    (split at ``\n`` only), with the lines in ``replaced`` swapped for their new bytes."""
+    number, skipping = 1, 1 in replaced
+    if skipping:
+        out.write(replaced[1])
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            view, at = memoryview(block), 0
+            while True:
+                newline = block.find(b"\n", at)
+                if not skipping:
+                    out.write(view[at:len(block) if newline == -1 else newline])
+                if newline == -1:
+                    break
+                out.write(b"\n")
+                number, at = number + 1, newline + 1
+                skipping = number in replaced
+                if skipping:
+                    out.write(replaced[number])
 
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace (or create) ``path`` with ``text`` in one step (a temporary file renamed over it), keeping its mode."""
+    replace_atomically(path, lambda out: out.write(text.encode("utf-8")))
+
+
+def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Replace (or create) ``path`` with what ``write`` writes, in one step, keeping the file's mode."""
     if path.exists():
         mode = path.stat().st_mode & 0o777
     else:
@@ -82,8 +120,8 @@ def write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.chmod(tmp, mode)  # mkstemp creates 0600; keep the file's own permissions
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -62,9 +62,10 @@ def check_quantity(q: dict, at: str) -> Iterator[tuple[str, str]]:
 
 
 def check_ids(d: dict) -> Iterator[tuple[str, str]]:
-    """An id carries its origin: a source's number is its seed file's, a claim's first number
-    its source's, an evidence id is its claim's numbers and a running number (docs/CURATION.md, "Ids").
-    The numbers are compared as written (``src-003`` is not ``src-0003``)."""
+    """An id carries its origin: a claim's first number is its source's, an evidence id is its
+    claim's numbers and a running number (docs/CURATION.md, "Ids"); a source's number is its
+    seed file's (checked with one source per seed, in :mod:`factset.curation.facts`). The
+    numbers are compared as written (``clm-003-…`` is not of ``src-0003``)."""
     kind, rid = d["type"], d["id"]
     if kind == "evidence":
         claim = d["claim_id"]
@@ -78,11 +79,6 @@ def check_ids(d: dict) -> Iterator[tuple[str, str]]:
         if seed != source:
             yield "/id", (f"claim id {rid!r} has the number of seed {seed}, but its source is {d['source_id']}: a claim "
                           f"id starts with its source's number, e.g. 'clm-{source}-{running}'")
-    elif kind == "source":
-        number = d["seed_file"].partition("_")[0]
-        if rid[4:] != number:
-            yield "/id", (f"source id {rid!r} does not match its seed file {d['seed_file']!r}: a source id is "
-                          f"'src-' and the seed file's number, here 'src-{number}'")
 
 
 def _dates(d: dict) -> Iterator[tuple[str, dict]]:
@@ -166,12 +162,14 @@ class SourceInfo:
     seed_file: str
     published: str | None  # ISO date as written
     published_end: str | None  # ISO date: last day of the publication period
+    sha256: str | None = None  # of its seed: a quote is checked only against the seed the source names
+    trusted: bool = False  # a published source (--against): its own seed errors are reported where it is used
 
     @classmethod
-    def of(cls, d: dict) -> SourceInfo:
+    def of(cls, d: dict, trusted: bool = False) -> SourceInfo:
         pub = d.get("published")
         end = period_end(dt.date.fromisoformat(pub["value"]), pub["precision"]).isoformat() if pub else None
-        return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end)
+        return cls(d["id"], d["seed_file"], pub["value"] if pub else None, end, d["sha256"], trusted)
 
 
 def check_curation(d: dict) -> Iterator[tuple[str, str]]:
@@ -259,7 +257,7 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore,
                                    "(stance 'attests'), it cannot corroborate it"))
         source = sources.get(d["source_id"])
         if source is not None:
-            text = seeds.text_of(source.seed_file)
+            text = seeds.text_of(source.seed_file, source.sha256)
             if text is None or text[d["start"]:d["end"]] != d["quote"] or d["end"] <= d["start"]:
                 out.extend(check_evidence_text(d, source, seeds, sources))
     elif kind == "source":
@@ -337,13 +335,15 @@ def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, Source
 
 def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore,
                         sources: dict[str, SourceInfo] | None = None) -> Iterator[tuple[str, str]]:
-    """The quote stands at its offsets in the seed of its source; if it does not, the message
-    says where it does stand: elsewhere in that seed, in the seed of another of ``sources``,
-    or, failing both, what the closest passage reads."""
+    """The quote stands at its offsets in the seed of its source (the very seed the source
+    hashed); if it does not, the message says where it does stand: elsewhere in that seed,
+    in the seed of another of ``sources``, or, failing both, what the closest passage reads."""
     try:
-        seed = seeds.get(source.seed_file)
-    except SeedError:
-        return  # reported once, on the source
+        seed = seeds.get(source.seed_file) if source.sha256 is None else seeds.verified(source.seed_file, source.sha256)
+    except SeedError as exc:
+        if source.trusted:  # a published source is not reported on: its seed's fault is, here
+            yield "/source_id", f"the seed of {source.id} cannot be used: {exc}"
+        return  # else reported once, on the source
     start, end, quote = ev["start"], ev["end"], ev["quote"]
 
     def where_it_stands() -> str:
@@ -370,7 +370,7 @@ _OTHER_SEEDS = 64  # seeds of other sources searched for a quote not found in it
 
 def _in_another_seed(quote: str, source: SourceInfo, sources: dict[str, SourceInfo], seeds: SeedStore) -> str | None:
     """Where a quote that is not in its source's seed stands in the seed of another known source."""
-    if quote in (seeds.text_of(source.seed_file) or ""):
+    if quote in (seeds.text_of(source.seed_file, source.sha256) or ""):
         return None  # in its own seed, more than once: locate says where
     searched = {source.seed_file}
     for other in sources.values():
@@ -379,7 +379,7 @@ def _in_another_seed(quote: str, source: SourceInfo, sources: dict[str, SourceIn
         searched.add(other.seed_file)
         if len(searched) > _OTHER_SEEDS:
             break
-        at = (seeds.text_of(other.seed_file) or "").find(quote)
+        at = (seeds.text_of(other.seed_file, other.sha256) or "").find(quote)  # only a seed its source vouches for
         if at != -1:
             return (f"the quote is not in {source.seed_file}, it stands in {other.seed_file}, the seed of {other.id}, at "
                     f"start={at}, end={at + len(quote)}: is source_id {other.id!r} meant?")

@@ -30,21 +30,57 @@ class Error:
         return asdict(self)
 
 
+# Errors reported per file; the rest are counted. A file of hostile records must not make the
+# report, or the memory holding it, grow without bound (the first ones show what is wrong).
+MAX_ERRORS_PER_FILE = 1000
+
+
+def error_order(e: Error) -> tuple:
+    """Report order: root causes first, then knock-on errors; each in file, line and stage order."""
+    return isinstance(e.message, KnockOn), e.path, e.line, STAGES.index(e.stage), e.pointer, e.message
+
+
 @dataclass
 class Result:
-    errors: list[Error] = field(default_factory=list)
+    errors: list[Error] = field(default_factory=list)  # at most MAX_ERRORS_PER_FILE a file, once capped
     files: int = 0
     records: Counter = field(default_factory=Counter)  # valid records by type
     notes: list[str] = field(default_factory=list)  # what was not checked, and why
+    omitted: Counter = field(default_factory=Counter)  # path -> errors found beyond the cap, not kept
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.omitted
+
+    @property
+    def count(self) -> int:
+        """Every error found, shown or not."""
+        return len(self.errors) + sum(self.omitted.values())
 
     def sorted_errors(self) -> list[Error]:
-        """Root causes first, then knock-on errors; each in file, line and stage order."""
-        return sorted(self.errors, key=lambda e: (isinstance(e.message, KnockOn), e.path, e.line,
-                                                  STAGES.index(e.stage), e.pointer, e.message))
+        return sorted(self.errors, key=error_order)
+
+    def cap(self, limit: int = MAX_ERRORS_PER_FILE) -> None:
+        """Keep the first ``limit`` errors of each file (in report order), count the rest."""
+        self.errors = keep_first(self.errors, self.omitted, limit)
+
+
+def keep_first(errors: list[Error], omitted: Counter, limit: int = MAX_ERRORS_PER_FILE) -> list[Error]:
+    """The first ``limit`` errors of each file in report order; the others are counted in
+    ``omitted``. Which are kept does not depend on the order errors were found in."""
+    by_path: dict[str, list[Error]] = {}
+    for e in errors:
+        by_path.setdefault(e.path, []).append(e)
+    if all(len(found) <= limit for found in by_path.values()):
+        return errors
+    kept = []
+    for path, found in by_path.items():
+        if len(found) > limit:
+            found.sort(key=error_order)
+            omitted[path] += len(found) - limit
+            del found[limit:]
+        kept.extend(found)
+    return kept
 
 
 def pointer(parts) -> str:

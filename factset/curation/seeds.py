@@ -7,27 +7,28 @@ no newline translation, end exclusive (W3C TextPositionSelector).
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import unicodedata
 from functools import cached_property
 from pathlib import Path
 
 from ..paths import bundled
 
+# A news article is a few KiB; a seed file of more is not one, and is not read whole.
+MAX_SEED_BYTES = 16 << 20
+SHOWN = 10  # occurrences a message lists (their count says how many there are)
+
+
 class SeedError(Exception):
     pass
 
 
 class Seed:
-    def __init__(self, path: Path):
-        self.path = path
+    """A seed's bytes and text, read once (:meth:`SeedStore.get` reads only regular files)."""
 
-    @cached_property
-    def raw(self) -> bytes:
-        return self.path.read_bytes()
-
-    @cached_property
-    def text(self) -> str:
-        return self.raw.decode("utf-8")
+    def __init__(self, path: Path, raw: bytes, text: str):
+        self.path, self.raw, self.text = path, raw, text
 
     @cached_property
     def sha256(self) -> str:
@@ -47,14 +48,17 @@ class Seed:
         Raises SeedError when the quote is absent, or ambiguous and ``near``
         does not say which occurrence is meant.
         """
+        if not quote:  # (it would be found at every position)
+            raise SeedError("the quote is empty: give the passage as it stands in the seed")
         starts = self.find_all(quote)
         if not starts:
             raise SeedError(f"quote not found in {self.path.name}{_hint(self.text, quote)}")
         if len(starts) > 1:
             by_distance = sorted(starts, key=lambda at: abs(at - near)) if near is not None else []
             if not by_distance or abs(by_distance[0] - near) == abs(by_distance[1] - near):
+                shown = ", ".join(map(str, starts[:SHOWN])) + (f" and {len(starts) - SHOWN} more" if len(starts) > SHOWN else "")
                 raise SeedError(
-                    f"quote occurs {len(starts)} times in {self.path.name} (at {', '.join(map(str, starts))}); "
+                    f"quote occurs {len(starts)} times in {self.path.name} (at {shown}); "
                     "give an offset near the one you mean ('start' in the record; --near with 'factset locate'), "
                     "or quote a longer passage"
                 )
@@ -142,22 +146,70 @@ class SeedStore:
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self._seeds: dict[str, Seed] = {}
+        self._seeds: dict[str, Seed | str] = {}  # each seed read once: it, or why it cannot be used
 
-    def text_of(self, file_name: str) -> str | None:
-        """The text of a seed, or None when there is no such seed."""
+    def text_of(self, file_name: str, sha256: str | None = None) -> str | None:
+        """The text of a seed, or None when there is no such seed (or, given ``sha256``, it hashes otherwise)."""
         try:
-            return self.get(file_name).text
+            return (self.get(file_name) if sha256 is None else self.verified(file_name, sha256)).text
         except SeedError:
             return None
 
     def get(self, file_name: str) -> Seed:
+        """The seed of that name; a SeedError unless it is a regular UTF-8 file directly in the folder."""
         if file_name not in self._seeds:
-            path = self.directory / file_name
-            if Path(file_name).name != file_name or not path.is_file():
-                raise SeedError(f"seed file {file_name!r} not found in {self.directory}")
-            self._seeds[file_name] = Seed(path)
-        return self._seeds[file_name]
+            self._seeds[file_name] = _read_seed(self.directory, file_name)
+        found = self._seeds[file_name]
+        if isinstance(found, str):
+            raise SeedError(found)
+        return found
+
+    def verified(self, file_name: str, sha256: str) -> Seed:
+        """The seed, if it hashes to ``sha256`` (a source record's): a seed is never edited."""
+        seed = self.get(file_name)
+        if seed.sha256 != sha256:
+            raise SeedError(f"seed file {file_name!r} hashes to {seed.sha256}, not to the sha256 its source gives "
+                            f"({sha256}): seeds are never edited")
+        return seed
+
+
+def _read_seed(directory: Path, file_name: str) -> Seed | str:
+    """Read a seed, never following a link out of the folder nor blocking on a FIFO or a device.
+
+    The name is a bare file name (no separator, no '..'); the file is opened without
+    following a symbolic link and must then be a regular file: a record cannot make the
+    validator read (and quote back, character by character) anything else. Returns the
+    seed, or the message saying why it cannot be used.
+    """
+    path = directory / file_name
+    if Path(file_name).name != file_name or file_name in (".", ".."):
+        return f"seed file {file_name!r} not found in {directory}: a seed is named by its file name alone"
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        if path.is_symlink():  # (O_NOFOLLOW says so too, where it exists)
+            return f"seed file {file_name!r} in {directory} is a symbolic link: a seed must be a regular file in the seed folder"
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return f"seed file {file_name!r} not found in {directory}"
+    except OSError as exc:
+        return (f"seed file {file_name!r} in {directory} cannot be read ({exc.strerror}): "
+                "a seed must be a regular file in the seed folder")
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return (f"seed file {file_name!r} in {directory} is not a regular file: a seed must be a regular file "
+                "in the seed folder")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > MAX_SEED_BYTES:
+            return f"seed file {file_name!r} is {info.st_size:,} bytes, over the {MAX_SEED_BYTES:,} a seed may have"
+        raw = handle.read(MAX_SEED_BYTES + 1)
+    if len(raw) > MAX_SEED_BYTES:
+        return f"seed file {file_name!r} grew over the {MAX_SEED_BYTES:,} bytes a seed may have"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"seed file {file_name!r} is not valid UTF-8 (byte {exc.start}): a seed is stored as UTF-8"
+    return Seed(path, raw, text)
 
 
 def default_seed_dir() -> Path:

@@ -11,8 +11,8 @@ errors included, is the same as with one job.
 from __future__ import annotations
 
 import gc
-import itertools
 import os
+import signal
 import sys
 from array import array
 from collections import Counter
@@ -25,8 +25,8 @@ import jiter
 import numpy as np
 
 from .fast_path import BlockChecker, LineChecker
-from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, expand, line_chunks, line_range, too_long
-from .result import Error, Result
+from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, inputs, line_chunks, line_range, too_long
+from .result import MAX_ERRORS_PER_FILE, Error, Result, keep_first
 from .facts import Facts
 from .record_rules import SourceInfo, needing_rules, record_findings
 from .registry import Registry, choose as choose_registry
@@ -61,6 +61,7 @@ class TaskResult:
     facts: Facts = field(default_factory=Facts)
     deferred: array = field(default_factory=lambda: array("I"))  # lines of records whose source was not known yet
     sources: dict = field(default_factory=dict)  # sources found in this range
+    omitted: Counter = field(default_factory=Counter)  # errors beyond the cap (result.keep_first), by path
 
 
 # ---------------------------------------------------------------- one range
@@ -87,12 +88,12 @@ def _run(task: Task) -> TaskResult:
     records = number = 0
 
     def know_text(info: SourceInfo) -> None:
-        text = seeds.text_of(info.seed_file)
+        text = seeds.text_of(info.seed_file, info.sha256)
         if text is not None:
             texts[info.id] = text
 
     def new_source(record: dict) -> None:
-        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record)
+        info = sources[record["id"]] = out.sources[record["id"]] = SourceInfo.of(record, trusted=not checked)
         know_text(info)
 
     def rules(record: dict, kind: str, number: int) -> None:
@@ -141,6 +142,8 @@ def _run(task: Task) -> TaskResult:
                 if raw.strip():
                     records += 1
                     one_line(number, raw)
+            if len(errors) > _CAP_AT:
+                errors[:] = keep_first(errors, out.omitted)
             continue
         number += len(block.records)
         records += len(block.records)
@@ -149,8 +152,15 @@ def _run(task: Task) -> TaskResult:
         for i in needing_rules(block, texts, sources, topics):
             rules(block.records[i], block.types[i], first + i)
         add_block(block, index, first)
+        if len(errors) > _CAP_AT:
+            errors[:] = keep_first(errors, out.omitted)
+    if len(errors) > _CAP_AT:
+        errors[:] = keep_first(errors, out.omitted)
     out.lines, out.records = number, records
     return out
+
+
+_CAP_AT = 4 * MAX_ERRORS_PER_FILE  # errors held before the surplus is counted and let go
 
 
 # ---------------------------------------------------------------- all files
@@ -177,12 +187,18 @@ def validate(
     registry = choose_registry(against, topics)
     options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast, registry.registry)
     paths = [Path(p) for p in paths]
-    files = [(p, False) for p in expand(against)] + [(p, True) for p in expand(paths)]
+    checked_files, skipped = inputs(paths)
+    published, skipped_published = inputs(against)
+    # A file given both ways is checked (and so not also trusted): each file is read once.
+    checked_ids = {_identity(p) for p in checked_files}
+    files = [(p, False) for p in published if _identity(p) not in checked_ids] + [(p, True) for p in checked_files]
     named = {p for p in paths if not p.is_dir()}
     names = [str(p) for p, _ in files]
     tasks = _tasks(files)
+    jobs = max(1, min(jobs, os.cpu_count() or 1))  # more processes than cores only cost memory
 
     result = Result(files=sum(checked for _, checked in files))
+    result.errors.extend(Error(str(path), 0, "", "read", reason) for path, reason in skipped_published + skipped)
     if registry.error is not None:
         exc = registry.error
         result.errors.append(Error(str(exc.path), exc.line, exc.pointer, "read", exc.reason))
@@ -195,12 +211,15 @@ def validate(
     found_sources: dict[str, SourceInfo] = {}
     lines_seen: Counter = Counter()
     records_seen: Counter = Counter()
-    with _collector_paused():
+    with _collector_paused(), _closed(results):
         for task, out in zip(tasks, results):
             shift = lines_seen[task.file_index]
             lines_seen[task.file_index] += out.lines
             records_seen[task.file_index] += out.records
             result.errors.extend(_shifted(e, shift) for e in out.errors)
+            result.omitted.update(out.omitted)
+            if len(result.errors) > _CAP_AT:
+                result.cap()
             result.records.update(out.counts)
             facts.extend(out.facts, line_shift=shift)
             if out.deferred:
@@ -218,6 +237,10 @@ def validate(
         # folder may be empty: the claims file 'factset add-source' creates awaits its first claim.
         if checked and records_seen[index] == 0 and path in named:
             result.errors.append(Error(str(path), 0, "", "read", EMPTY_FILE))
+    for folder in (p for p in paths if p.is_dir()):  # a folder, though, must hold some
+        inside = [i for i, (path, checked) in enumerate(files) if checked and folder in path.parents]
+        if inside and not any(records_seen[i] for i in inside):
+            result.errors.append(Error(str(folder), 0, "", "read", "no records found: the folder's *.jsonl files are empty"))
 
     # Records that came before their source (in the pass) are checked now that every source is known.
     reread = _Reread(names, max_line_bytes)
@@ -225,12 +248,29 @@ def validate(
     for (index, line), record in reread.each(deferred):
         found = record_findings(record, found_sources, seeds, options.topics)
         result.errors.extend(Error(names[index], line, at, "rules", msg, record["id"]) for at, msg in found)
+        if len(result.errors) > _CAP_AT:
+            result.cap()
 
     found = list(facts.resolve(len(files) - result.files, reread, lambda loc: f"{names[loc[0]]}:{loc[1]}", threads=jobs))
     records = reread(loc for loc, _, _ in found)
     for loc, at, message in found:
         result.errors.append(Error(names[loc[0]], loc[1], at, "rules", message, records[loc]["id"]))
+    for index, n in facts.omitted.items():
+        result.omitted[names[index]] += n
+    result.cap()
     return result
+
+
+@contextmanager
+def _closed(results: Iterator):
+    """Close a generator of results when the loop over it ends, even by Ctrl-C: now, not
+    whenever the interrupted frame is let go."""
+    try:
+        yield
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 @contextmanager
@@ -252,6 +292,11 @@ def _shifted(error: Error, shift: int) -> Error:
     return Error(error.path, error.line + shift, error.pointer, error.stage, error.message, error.record_id)
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -270,15 +315,27 @@ def _tasks(files: list[tuple[Path, bool]]) -> list[Task]:
         cuts = [0]
         with open(path, "rb") as handle:
             for nominal in range(RANGE_BYTES, size, RANGE_BYTES):
-                handle.seek(max(nominal, cuts[-1]))
-                handle.readline()  # to the start of the next line
-                if handle.tell() >= size:
+                if nominal < cuts[-1]:  # inside the long line just crossed: the same cut
+                    continue
+                at = _next_line_start(handle, nominal)
+                if at >= size:
                     break
-                if handle.tell() > cuts[-1]:
-                    cuts.append(handle.tell())
+                cuts.append(at)
         bounds = [*cuts, None]
         tasks.extend(Task(index, str(path), a, b, checked) for a, b in zip(bounds, bounds[1:]))
     return tasks
+
+
+def _next_line_start(handle, at: int) -> int:
+    """The offset after the first newline at or after ``at`` (the file's end if none),
+    read a block at a time: a line of any length is never held whole."""
+    handle.seek(at)
+    while block := handle.read(64 << 10):
+        newline = block.find(b"\n")
+        if newline != -1:
+            return at + newline + 1
+        at += len(block)
+    return at
 
 
 def _execute(tasks: list[Task], jobs: int, options: Options) -> Iterator[TaskResult]:
@@ -299,15 +356,36 @@ def _execute(tasks: list[Task], jobs: int, options: Options) -> Iterator[TaskRes
     first = _run(tasks[0])
     # fork: workers inherit the checkers and the sources known so far, and the parent's
     # str hash seed, so their id hashes agree.
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=gc.disable)  # gc: as _collector_paused
-    return itertools.chain([first], _closing(pool, pool.imap(_run, tasks[1:])))
-
-
-def _closing(pool, results):
+    # SIGINT is held while the workers are forked, so that none is interrupted before it ignores it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        yield from results
+        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(tasks) - 1), initializer=_worker_init)
     finally:
-        pool.close()
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return _pooled(first, pool, tasks[1:])
+
+
+def _worker_init() -> None:
+    """A worker leaves Ctrl-C to the parent (which ends the pool), and its collector off (as
+    _collector_paused)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.disable()
+
+
+def _pooled(first: TaskResult, pool, tasks: list[Task]) -> Iterator[TaskResult]:
+    """The first result, then the pool's in order; the pool is ended whatever happens (on
+    Ctrl-C or an error its workers are terminated, not waited for: they would never finish)."""
+    finished = False
+    try:
+        yield first
+        yield from pool.imap(_run, tasks)
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
         pool.join()
 
 

@@ -4,6 +4,7 @@ from CHANGELOG.md, not the clock) and atomic (a temporary folder renamed into pl
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -24,7 +25,8 @@ from ..records.models import RECORD_TYPES, SCHEMA_VERSION
 from .claimreview import claimreview
 from .card import dataset_card
 from .croissant import croissant
-from .release import FILES, MANIFEST, Release, ReleaseError, version_key
+from . import policy
+from .release import FILES, MANIFEST, Release, ReleaseError, version_key, versions
 
 # Figures drawn from a release's records (file name -> PNG bytes); the research wing draws
 # them and the caller passes the drawing in, so that building a release imports no plotting.
@@ -35,9 +37,11 @@ def read_version(data_dir: Path) -> str:
     """The version to release: the one place it is declared is ``data/VERSION``."""
     path = data_dir / "VERSION"
     try:
-        version = path.read_text(encoding="utf-8").strip()
+        version = path.read_bytes().decode("utf-8").strip()
     except FileNotFoundError:
         raise ReleaseError(f"{path} is missing: it declares the version to release") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReleaseError(f"{path} cannot be read ({exc}): it is a text file holding the version, e.g. 1.2.0") from None
     version_key(version)
     return version
 
@@ -45,9 +49,19 @@ def read_version(data_dir: Path) -> str:
 def release_date(changelog: Path, version: str) -> str | None:
     """The date of ``## [version] - YYYY-MM-DD`` in the changelog (the release date), or None
     while the version has no dated entry (it is not released yet)."""
-    text = changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
-    match = re.search(rf"^## \[{re.escape(version)}\] - (\d{{4}}-\d{{2}}-\d{{2}})\s*$", text, re.MULTILINE)
-    return match.group(1) if match else None
+    try:
+        text = changelog.read_bytes().decode("utf-8") if changelog.is_file() else ""
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{changelog} is not valid UTF-8 (byte {exc.start}): save it as UTF-8") from None
+    match = re.search(rf"^## \[{re.escape(version)}\] - ([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})\s*$", text, re.MULTILINE)
+    if match is None:
+        return None
+    try:
+        dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        raise ReleaseError(f"{changelog}: the entry of {version} is dated {match.group(1)}, but {match.group(1)} is not a date "
+                           "(YYYY-MM-DD)") from None
+    return match.group(1)
 
 
 def changelog_date(changelog: Path, version: str) -> str:
@@ -85,24 +99,34 @@ class BuildOutcome:
     counts: dict[str, int]
 
 
+def data_files(records: list) -> dict[str, bytes]:
+    """The files that are a release's identity: its records and their schema. Everything
+    else (card, metadata exports, figures) is derived from them."""
+    by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
+    files = {f"{name}.jsonl": _jsonl(by_type[t]) for name, t in FILES.items()}
+    files.update({f"schema/{name}": text for name, text in schema_mod.generated_files().items()})
+    return {path: text.encode("utf-8") for path, text in files.items()}
+
+
 def render_release(records: list, version: str, date: str, figures: Figures | None = None,
                    topics: bytes | None = None) -> dict[str, bytes]:
     """Every file of a release, by relative path, as bytes (manifest last); ``topics`` is
-    the topic registry the records were validated with, released as ``topics.json``."""
+    the topic registry the records were validated with, released as ``topics.json`` (beside
+    the data files, like the card: a registry edited since does not make another release)."""
     by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
-    files: dict[str, str | bytes] = {f"{name}.jsonl": _jsonl(by_type[t]) for name, t in FILES.items()}
-    for name, text in schema_mod.generated_files().items():
-        files[f"schema/{name}"] = text
+    files: dict[str, str | bytes] = dict(data_files(records))
     counts = {name: len(by_type[t]) for name, t in FILES.items()}
-    files["README.md"] = dataset_card(version, date, counts, by_type)
-    files["claimreview.jsonld"] = claimreview(by_type, version)
-    files["croissant.json"] = croissant(version, date, {n: files[f"{n}.jsonl"] for n in FILES})
-    if topics is not None:
-        files[topics_mod.FILE_NAME] = topics
+    drawn = {}
     if figures is not None:
         release = Release(version, Path("."), {"date": date, "counts": counts}, by_type["source"], by_type["entity"],
                           by_type["claim"], by_type["evidence"])
-        files.update(figures(release))
+        drawn = figures(release)
+    files["README.md"] = dataset_card(version, date, counts, by_type, with_timeline="timeline.png" in drawn)
+    files["claimreview.jsonld"] = claimreview(by_type, version)
+    files["croissant.json"] = croissant(version, date, {n: files[f"{n}.jsonl"].decode("utf-8") for n in FILES})
+    files.update(drawn)
+    if topics is not None:
+        files[topics_mod.FILE_NAME] = topics
     blobs = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in files.items()}
     manifest = {
         "name": "factset",
@@ -116,7 +140,6 @@ def render_release(records: list, version: str, date: str, figures: Figures | No
     return blobs
 
 
-
 def build(
     curated: Path,
     out_dir: Path,
@@ -124,6 +147,7 @@ def build(
     date: str,
     validate: Callable[[list[Path]], Result],
     figures: Figures | None = None,
+    releases: Path | None = None,
     _fail_after: int | None = None,
     topics: Path | None = None,
     seed_dir: Path | None = None,
@@ -131,11 +155,14 @@ def build(
     """Validate ``curated`` and write release ``version`` under ``out_dir``.
 
     Raises ReleaseError (nothing written) when the data is invalid, breaks a release
-    rule (:mod:`factset.curation.coverage`, on the seeds of ``seed_dir``), or when
-    ``version`` is already released with different content. The release carries the
-    topic registry ``topics`` (by default the code's, ``data/topics.json``), which
-    ``validate`` must check the records against.
-    ``_fail_after`` makes the writer fail after that many files (tests only).
+    rule (:mod:`factset.curation.coverage`, on the seeds of ``seed_dir``), when ``version``
+    is already there with other data, or when it breaks the release policy against the
+    newest release in ``releases`` (default: ``out_dir``; a preview is checked against
+    the releases). A release is its data files: one rebuilt with other figures or another
+    card is the same release, left as it is. The release carries the topic registry
+    ``topics`` (by default the code's, ``data/topics.json``), which ``validate`` must check
+    the records against. ``_fail_after`` makes the writer fail after that many files
+    (tests only).
     """
     topics = topics or topics_mod.default_path()
     try:
@@ -144,27 +171,26 @@ def build(
         raise ReleaseError(f"the topic registry every release carries cannot be read: {exc}") from None
     result = validate([curated])
     if not result.ok:
-        raise ReleaseError(f"{len(result.errors)} validation error(s) in {curated}; run 'factset validate' to see them")
+        raise ReleaseError(f"{result.count} validation error(s) in {curated}; run 'factset validate' to see them")
     records = read_models(expand([curated]))
+    if not records:
+        raise ReleaseError(f"{curated} holds no records: there is nothing to release")
     problems = release_problems(records, seed_dir or default_seed_dir())
     if problems:
         raise ReleaseError(f"{curated} is valid but breaks the release rules (docs/CURATION.md, 'Release rules'):"
                            + "".join(f"\n  - {problem}" for problem in problems))
+    target = out_dir / version
+    if target.exists():
+        return _same_release(target, records, version, releases or out_dir)
+    policy.check(records, version, releases or out_dir)
     files = render_release(records, version, date, figures, topics.read_bytes())
     counts = json.loads(files[MANIFEST])["counts"]
-    target = out_dir / version
-
-    if target.exists():
-        differing = _differences(target, files)
-        if differing:
-            raise ReleaseError(
-                f"release {version} already exists at {target} and differs in: {', '.join(differing[:5])}. "
-                "A released version is never rewritten: bump data/VERSION and add a CHANGELOG.md entry."
-            )
-        return BuildOutcome(version, target, "unchanged", counts)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=out_dir))
+    _remove_abandoned(out_dir)
+    tmp = out_dir / f"{BUILDING}{version}.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()  # with the umask's mode (a temporary directory would be 0700: others could not read the release)
     try:
         for n, (rel, blob) in enumerate(sorted(files.items())):
             if _fail_after is not None and n >= _fail_after:
@@ -179,11 +205,45 @@ def build(
     return BuildOutcome(version, target, "built", counts)
 
 
-def _differences(target: Path, files: dict[str, bytes]) -> list[str]:
-    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
-    differing = sorted(on_disk ^ set(files))
-    for rel, blob in sorted(files.items()):
-        if rel in on_disk and (target / rel).read_bytes() != blob:
-            differing.append(rel)
-    return differing
+BUILDING = ".building-"  # a release being written: hidden, never a version, never shipped
+_OLD_TEMPORARY = re.compile(r"\.[0-9]+\.[0-9]+\.[0-9]+\.[a-z0-9_]{8}")  # what earlier builds named theirs
 
+
+def _remove_abandoned(out_dir: Path) -> None:
+    """Remove what killed builds left: temporary folders whose process is gone."""
+    for path in out_dir.iterdir():
+        name = path.name
+        if name.startswith(BUILDING):
+            pid = name.rsplit(".", 1)[-1]
+            if pid.isdigit() and _running(int(pid)) and int(pid) != os.getpid():
+                continue  # another build, writing now
+        elif not _OLD_TEMPORARY.fullmatch(name):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (it exists, and is another user's)
+        return True
+    return True
+
+
+def _same_release(target: Path, records: list, version: str, releases: Path) -> BuildOutcome:
+    """An existing release, if ``records`` are its data; else a ReleaseError saying which
+    data files differ and which version to release instead."""
+    differing = [rel for rel, blob in sorted(data_files(records).items())
+                 if not (target / rel).is_file() or (target / rel).read_bytes() != blob]
+    if differing:
+        newest = versions(releases)[-1] if versions(releases) else version
+        level = policy.compare(records, releases, newest).level if (releases / newest).is_dir() else "MAJOR"
+        raise ReleaseError(
+            f"release {version} already exists at {target} and its data differ in: {', '.join(differing[:5])}. "
+            f"A released version is never rewritten: against {newest} this is a {level} change, set data/VERSION to "
+            f"{policy.next_version(newest, level)} and add a CHANGELOG.md entry.")
+    counts = {name: sum(r.type == t for r in records) for name, t in FILES.items()}
+    return BuildOutcome(version, target, "unchanged", counts)

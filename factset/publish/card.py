@@ -63,7 +63,12 @@ def card_header(counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def dataset_card(version: str, date: str, counts: dict[str, int], by_type: dict[str, list]) -> str:
+def dataset_card(version: str, date: str, counts: dict[str, int], by_type: dict[str, list],
+                 with_timeline: bool = True) -> str:
+    """The card; ``with_timeline`` when the release carries its timeline figure (drawn only
+    where matplotlib is installed)."""
+    timeline = ("\n![Estimates of the number of North Korean troops in Russia, by date, claimant and source]"
+                "(timeline.png)\n" if with_timeline else "")
     header = "\n".join(_yaml(card_header(counts)))
     claims = by_type["claim"]
     verdicts = {label: sum(c.verdict is not None and c.verdict.label == label for c in claims) for label in
@@ -91,9 +96,7 @@ officials on different dates — and factset records exactly that: who claimed
 what, when, in which words, and how the sources agree or conflict.
 
 Released {date}. Schema version {SCHEMA_VERSION}. Code and tools: {HOMEPAGE}.
-
-![Estimates of the number of North Korean troops in Russia, by date, claimant and source](timeline.png)
-
+{timeline}
 ## Configs
 
 | config | records | one row is |

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from ..records.models import SCHEMA_VERSION, Claim, Entity, Evidence, Source
 # File name -> record type; the names are part of the published interface.
 FILES = {"sources": "source", "entities": "entity", "claims": "claim", "evidence": "evidence"}
 MANIFEST = "manifest.json"
-SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")  # (fullmatch only)
 
 
 class ReleaseError(Exception):
@@ -33,7 +35,7 @@ def releases_dir() -> Path:
 
 
 def version_key(version: str) -> tuple[int, int, int]:
-    match = SEMVER.match(version)
+    match = SEMVER.fullmatch(version) if isinstance(version, str) else None
     if not match:
         raise ReleaseError(f"{version!r} is not a semantic version (MAJOR.MINOR.PATCH)")
     return tuple(int(part) for part in match.groups())  # type: ignore[return-value]
@@ -44,17 +46,23 @@ def versions(directory: Path | None = None) -> list[str]:
     directory = directory or releases_dir()
     if not directory.is_dir():
         return []
-    found = [p.name for p in directory.iterdir() if p.is_dir() and SEMVER.match(p.name) and (p / MANIFEST).is_file()]
+    found = [p.name for p in directory.iterdir()
+             if SEMVER.fullmatch(p.name) and not p.is_symlink() and p.is_dir() and (p / MANIFEST).is_file()]
     return sorted(found, key=version_key)
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+    return _digest(path)[0]
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    """The sha256 of a file and its number of newlines (its lines, in a release's JSONL)."""
+    digest, lines = hashlib.sha256(), 0
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
-
+            lines += block.count(b"\n")
+    return digest.hexdigest(), lines
 
 
 @dataclass(frozen=True)
@@ -69,21 +77,122 @@ class Release:
 
 
 def verify(path: Path) -> dict:
-    """The manifest of the release at ``path``, after checking every file's sha256."""
+    """The manifest of the release at ``path``, after checking it and every file against it.
+
+    The manifest lists every file of the folder and nothing else, by plain relative paths
+    (never read outside the folder), with its size and sha256; its version is the folder's
+    name and its counts are the records of the data files. A sha256 shows damage; it does not
+    prove who wrote the release: whoever can rewrite a file can rewrite the manifest too.
+    """
     manifest_path = path / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReleaseError(f"{manifest_path} is missing: {path} is not a factset release") from None
-    except ValueError as exc:
-        raise ReleaseError(f"{manifest_path} is not valid JSON: {exc}") from None
-    for rel, entry in sorted(manifest["files"].items()):
+    manifest = _read_manifest(manifest_path)
+    if manifest["version"] != path.name:
+        raise ReleaseError(f"{manifest_path} gives version {manifest['version']!r}, but the release folder is "
+                           f"{path.name!r}: a release's version is the name of its folder")
+    listed = manifest["files"]
+    on_disk = _files_in(path)
+    unlisted = sorted(on_disk - set(listed))
+    if unlisted:
+        more = f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""
+        raise ReleaseError(f"{path / unlisted[0]} is not listed in the manifest {manifest_path}{more}: "
+                           "a file was added or its entry removed")
+    for name in FILES:
+        if f"{name}.jsonl" not in listed:
+            raise ReleaseError(f"{path / name}.jsonl is not listed in the manifest {manifest_path}")
+    for rel, entry in sorted(listed.items()):
         file = path / rel
-        if not file.is_file():
+        if rel not in on_disk:
             raise ReleaseError(f"{file} is listed in the manifest but missing")
-        if sha256_file(file) != entry["sha256"]:
+        if file.stat().st_size != entry["bytes"]:
+            raise ReleaseError(f"{file} does not match its sha256 in {manifest_path} (it is {file.stat().st_size:,} bytes, "
+                               f"the manifest says {entry['bytes']:,}): the file was changed or damaged")
+        digest, lines = _digest(file)
+        if digest != entry["sha256"]:
             raise ReleaseError(f"{file} does not match its sha256 in {manifest_path}: the file was changed or damaged")
+        name = rel[:-len(".jsonl")]
+        if name in FILES and lines != manifest["counts"][name]:
+            raise ReleaseError(f"{file} holds {lines} record(s), the manifest counts {manifest['counts'][name]}")
     return manifest
+
+
+# A manifest path: segments of plain file-name characters, separated by '/', none '.' or '..'.
+_PLAIN_PATH = re.compile(r"(?!.*(?:^|/)\.{1,2}(?:/|$))[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _read_manifest(manifest_path: Path) -> dict:
+    """The manifest, its shape checked: any malformation is a ReleaseError naming it."""
+    try:
+        manifest = json.loads(manifest_path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ReleaseError(f"{manifest_path} is missing: {manifest_path.parent} is not a factset release") from None
+    except (OSError, ValueError) as exc:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        raise ReleaseError(f"{manifest_path} is not a readable JSON manifest: {exc}") from None
+
+    def malformed(what: str) -> ReleaseError:
+        return ReleaseError(f"{manifest_path} is not a valid manifest: {what}")
+
+    if not isinstance(manifest, dict):
+        raise malformed("it is not a JSON object")
+    missing = [key for key in ("name", "version", "date", "schema_version", "counts", "files") if key not in manifest]
+    if missing:
+        raise malformed(f"it lacks {', '.join(missing)}")
+    for key in ("name", "version", "date", "schema_version"):
+        if not isinstance(manifest[key], str):
+            raise malformed(f"{key} is not a string")
+    if manifest["date"] != UNRELEASED and not _is_date(manifest["date"]):
+        raise malformed(f"date {manifest['date']!r} is not a date (YYYY-MM-DD)")
+    counts = manifest["counts"]
+    if not isinstance(counts, dict) or set(counts) != set(FILES) or not all(_is_count(n) for n in counts.values()):
+        raise malformed(f"counts must give the number of records of each of {', '.join(FILES)}")
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        raise malformed("files is not an object of paths")
+    for rel, entry in files.items():
+        if rel == MANIFEST or not _PLAIN_PATH.fullmatch(rel):
+            raise malformed(f"{rel!r} is not a plain relative path inside the release folder")
+        if not (isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and _SHA256.fullmatch(entry["sha256"])
+                and _is_count(entry.get("bytes"))):
+            raise malformed(f"the entry of {rel!r} needs a sha256 (64 hex digits) and a size in bytes")
+    return manifest
+
+
+UNRELEASED = "unreleased"  # the date of a preview: a version not released yet
+
+
+def _is_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        return bool(_DATE.fullmatch(text)) and dt.date.fromisoformat(text) is not None
+    except ValueError:
+        return False
+
+
+def _is_count(value) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _files_in(path: Path) -> set[str]:
+    """Every file of a release folder (the manifest aside), as relative paths; a symbolic
+    link or anything but a regular file or folder is a ReleaseError (never followed)."""
+    found = set()
+    if path.is_symlink() or not path.is_dir():
+        raise ReleaseError(f"{path} is not a release folder")
+    for folder, dirs, files in os.walk(path):
+        for name in [*dirs, *files]:
+            full = Path(folder, name)
+            info = full.lstat()
+            rel = full.relative_to(path).as_posix()
+            if stat.S_ISLNK(info.st_mode):
+                raise ReleaseError(f"{full} is a symbolic link: a release holds regular files only")
+            if stat.S_ISREG(info.st_mode):
+                found.add(rel)
+            elif not stat.S_ISDIR(info.st_mode):
+                raise ReleaseError(f"{full} is not a regular file: a release holds regular files only")
+    found.discard(MANIFEST)
+    return found
 
 
 def release_path(version: str | None = None, directory: Path | None = None) -> Path:
@@ -117,6 +226,13 @@ def load(version: str | None = None, directory: Path | None = None) -> Release:
     models = models_of(manifest.get("schema_version", ""))
     loaded = {}
     for name, model in models.items():
-        with open(path / f"{name}.jsonl", encoding="utf-8") as handle:
-            loaded[name] = [model.model_validate_json(line) for line in handle if line.strip()]
+        file = path / f"{name}.jsonl"
+        loaded[name] = []
+        with open(file, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    loaded[name].append(model.model_validate_json(line))
+                except ValueError as exc:  # (a pydantic ValidationError is one)
+                    raise ReleaseError(f"{file}:{number}: not a valid {model.__name__} record of schema "
+                                       f"{manifest['schema_version']}: {str(exc).splitlines()[0]}") from None
     return Release(manifest["version"], path, manifest, **loaded)

@@ -19,11 +19,14 @@ def period_start(value: dt.date, precision: str) -> dt.date:
 
 
 def period_end(value: dt.date, precision: str) -> dt.date:
-    """Last day of the period a date of this precision stands for."""
+    """Last day of the period a date of this precision stands for.
+
+    A week that would run past 9999-12-31 ends there: no later day can be written, and every
+    date the validator accepts must have an end (``build`` and ``report`` use it)."""
     if precision == "day":
         return value
     if precision == "week":
-        return value + dt.timedelta(days=6)
+        return value + dt.timedelta(days=6) if value <= dt.date.max - dt.timedelta(days=6) else dt.date.max
     if precision == "month":
         return value.replace(day=calendar.monthrange(value.year, value.month)[1])
     return value.replace(month=12, day=31)

@@ -40,7 +40,8 @@ def timeline_points(release: Release, topic: str = MAIN_TOPIC) -> list[Point]:
         who = entities[claim.claimant_id]
         for q in claim.quantities:
             when = q.as_of or claim.claim_date
-            value = q.value if q.value is not None else (q.low if q.high is None else q.high if q.low is None else (q.low + q.high) / 2)
+            # (halves first: the sum of two large doubles can overflow)
+            value = q.value if q.value is not None else (q.low if q.high is None else q.high if q.low is None else q.low / 2 + q.high / 2)
             points.append(Point(
                 claim.id, claim.source_id, who.name, who.country or f"unattributed ({who.kind.replace('_', ' ')})",
                 when.value, period_end(when.value, when.precision), float(value),
@@ -55,7 +56,8 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.hashsalt": "factset", "font.size": 9})
+    # Text is drawn as written: a '$' in a name or a country is not matplotlib math to parse.
+    plt.rcParams.update({"svg.hashsalt": "factset", "font.size": 9, "text.parse_math": False})
     return plt
 
 
@@ -81,14 +83,16 @@ def timeline_figure(points: list[Point], topic: str = MAIN_TOPIC):
     for p in points:
         x = plot_x(p, sources)
         xerr = [[0], [mdates.date2num(p.date_end) - mdates.date2num(p.date)]]
-        yerr = [[p.value - p.low if p.low is not None else 0], [p.high - p.value if p.high is not None else 0]]
-        ax.errorbar([x], [p.value], xerr=xerr, yerr=yerr, fmt="none", ecolor=colours[p.group], alpha=0.5, capsize=3, lw=1)
+        y, low, high = (_drawable(v) for v in (p.value, p.low, p.high))
+        yerr = [[y - low if low is not None else 0], [high - y if high is not None else 0]]
+        ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="none", ecolor=colours[p.group], alpha=0.5, capsize=3, lw=1)
     for i, source in enumerate(sources):
         mine = [p for p in points if p.source_id == source]
-        ax.scatter([plot_x(p, sources) for p in mine], [p.value for p in mine],
+        ax.scatter([plot_x(p, sources) for p in mine], [_drawable(p.value) for p in mine],
                    c=[colours[p.group] for p in mine], marker=MARKERS[i % len(MARKERS)], s=46,
                    edgecolors="black", linewidths=0.5, zorder=3, label=source, gid=f"points-{source}")
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    ax.xaxis.set_major_formatter(_dates_formatter())
+    _within_dates_matplotlib_draws(ax)
     ax.set_xlabel("as-of date of the figure (bar: date precision)")
     ax.set_ylabel("value (bars: low/high bounds the text gives)")
     ax.set_title(f"Estimates of '{topic}' by date, claimant's country and source")
@@ -104,6 +108,41 @@ def timeline_figure(points: list[Point], topic: str = MAIN_TOPIC):
     return fig
 
 
+# The largest magnitude drawn as it is: beyond, the axis arithmetic (span, margins, tick
+# steps) overflows. A larger value is valid data; it is drawn at this edge (tables show it).
+DRAWABLE = 1e300
+
+
+def _drawable(value: float | None) -> float | None:
+    return None if value is None else max(-DRAWABLE, min(DRAWABLE, value))
+
+
+def _dates_formatter():
+    """Tick labels as '23 Oct 2024'; none for the ticks a locator puts beyond the years
+    0001-9999 (matplotlib formats every tick, even those outside the axis, and cannot
+    name a day outside those years)."""
+    import matplotlib.dates as mdates
+
+    first, last = mdates.date2num(dt.date.min), mdates.date2num(dt.date.max)
+
+    class Formatter(mdates.DateFormatter):
+        def __call__(self, x, pos=0):
+            return super().__call__(x, pos) if first <= x <= last else ""
+
+    return Formatter("%d %b %Y")
+
+
+def _within_dates_matplotlib_draws(ax) -> None:
+    """Keep the x axis (margins included) within the years 0001-9999 matplotlib can label:
+    a date at either end of that range is valid data and must still be drawn."""
+    import matplotlib.dates as mdates
+
+    first, last = mdates.date2num(dt.date.min), mdates.date2num(dt.date.max)
+    low, high = ax.get_xlim()
+    if low < first or high > last:
+        ax.set_xlim(max(low, first), min(high, last))
+
+
 def png_bytes(fig) -> bytes:
     """PNG without a timestamp or version stamp, so the same figure gives the same bytes."""
     buffer = io.BytesIO()
@@ -114,6 +153,13 @@ def png_bytes(fig) -> bytes:
 
 def timeline_png(release: Release, topic: str = MAIN_TOPIC) -> bytes:
     return png_bytes(timeline_figure(timeline_points(release, topic), topic))
+
+
+def can_draw() -> bool:
+    """Whether matplotlib (the ``report`` extra) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def release_figures(release: Release) -> dict[str, bytes]:
