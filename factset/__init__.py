@@ -1,22 +1,26 @@
 """factset: a hand-curated, structured fact-check dataset and the tools to validate it.
 
 >>> import factset
->>> release = factset.load()            # latest release, checksums verified
->>> release.claims[0].verdict.label
+>>> release = factset.load()                    # latest release, checksums verified
+>>> release.claim("clm-001-017").verdict.label
+>>> release.task("verification", "test")[:2]    # task views, from release 1.0.0 on
 >>> from datasets import load_dataset
->>> load_dataset(str(factset.hf_path()), "claims", split="train")
+>>> load_dataset(factset.hf_path(), "verification", split="test")
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 _LAZY = {
     "SCHEMA_VERSION": "records.models", "Claim": "records.models", "Entity": "records.models",
     "Evidence": "records.models", "Source": "records.models",
     "Release": "publish.release", "ReleaseError": "publish.release", "load": "publish.release",
-    "versions": "publish.release",
+    "versions": "publish.release", "TASKS": "publish.tasks",
 }
+
+__all__ = [
+    "SCHEMA_VERSION", "Claim", "Entity", "Evidence", "Source",
+    "Release", "ReleaseError", "load", "versions", "hf_path", "TASKS",
+]
 
 
 def __getattr__(name: str):
@@ -27,14 +31,15 @@ def __getattr__(name: str):
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'factset' has no attribute {name!r}")
 
-__all__ = [
-    "SCHEMA_VERSION", "Claim", "Entity", "Evidence", "Source",
-    "Release", "ReleaseError", "load", "versions", "hf_path",
-]
+
+def __dir__() -> list[str]:
+    """The public API (imported lazily, so not yet in the module's namespace) and the module's own names."""
+    return sorted(set(__all__) | {name for name in globals() if name.startswith("__") and name.endswith("__")})
 
 
-def hf_path(version: str | None = None) -> Path:
-    """Folder of a release (the latest by default), for ``datasets.load_dataset``.
+def hf_path(version: str | None = None) -> str:
+    """Folder of a release (the latest by default), as a ``str`` that
+    ``datasets.load_dataset`` takes directly (it refuses a ``Path``).
 
     The checksums are verified first, so what ``load_dataset`` reads is what was released.
     """
@@ -42,4 +47,4 @@ def hf_path(version: str | None = None) -> Path:
 
     path = release_path(version)
     verify(path)
-    return path
+    return str(path)

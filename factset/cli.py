@@ -79,9 +79,9 @@ class _RenamedOption(argparse.Action):
         parser.error(f"{option_string} is now {self.new} ({self.why})")
 
 
-def release_option(p, help: str) -> None:
+def release_option(p, help: str, metavar: str = "VERSION") -> None:
     """``--release VERSION``; the old ``--version`` is refused, since ``factset --version`` prints the package's."""
-    p.add_argument("--release", metavar="VERSION", help=help)
+    p.add_argument("--release", metavar=metavar, help=help)
     p.add_argument("--version", action=_RenamedOption, new="--release VERSION",
                    why="'factset --version' prints the package's version; a data release is chosen with --release")
 
@@ -484,7 +484,9 @@ def cmd_build(args) -> int:
     import shutil
 
     from .publish.build import build, read_version, release_date
+    from .publish.identity import REVIEW_PAGE
     from .publish.release import UNRELEASED, ReleaseError
+    from .research.baselines import section
     from .research.timeline import can_draw, release_figures
 
     curated, releases = args.data / "curated", args.data / "releases"
@@ -504,7 +506,8 @@ def cmd_build(args) -> int:
         print(f"validating {curated} ...", file=sys.stderr)
         topics = args.data / "topics.json"  # the registry the release is checked against, and carries
         outcome = build(curated, out, version, date, validate=lambda paths: validate(paths, seed_dir=args.seeds, topics=topics),
-                        figures=figures, releases=releases, topics=topics, seed_dir=args.seeds)
+                        figures=figures, releases=releases, baselines=section, seed_dir=args.seeds,
+                        review_page_template=args.review_page or REVIEW_PAGE, topics=topics)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -527,6 +530,9 @@ def _build(sub):
     p.add_argument("--changelog", type=Path, default=Path("CHANGELOG.md"), metavar="FILE",
                    help="the release date is read from its entry (default: CHANGELOG.md)")
     seeds_option(p)
+    p.add_argument("--review-page", metavar="URL",
+                   help="where the release's report page ('factset report') is published: each ClaimReview's url is this "
+                        "page plus '#<claim id>'; '{version}' is replaced (default: factset.publish.identity.REVIEW_PAGE)")
     p.set_defaults(func=cmd_build)
 
 
@@ -670,6 +676,29 @@ def _push(sub):
 # ------------------------------------------------------------------ research
 
 
+def release_folder(args, command: str):
+    """(path, version) of the release a research command reads: ``--release`` names a version
+    of the releases factset carries, or a release folder (e.g. a preview in build/preview);
+    default: the newest release. (None, None) after saying why it cannot be read."""
+    from .publish.release import ReleaseError, release_path, verify
+
+    try:
+        chosen = args.release
+        if chosen is not None and (Path(chosen).is_dir() or "/" in chosen or chosen.startswith(".")):
+            path = Path(chosen)
+            if not path.is_dir():
+                raise UsageError(f"{path} is not a release folder")
+            return path, verify(path)["version"]
+        path = release_path(_released(chosen))  # an unknown version is a usage error (exit 2)
+        return path, verify(path)["version"]
+    except ReleaseError as exc:
+        print(f"factset {command}: {exc}", file=sys.stderr)
+        return None, None
+
+
+RELEASE_OR_FOLDER = "a release's version, or a release folder such as build/preview/1.0.0 (default: the latest release)"
+
+
 def cmd_report(args) -> int:
     from .publish.release import ReleaseError, load
     from .research.timeline import can_draw
@@ -678,13 +707,19 @@ def cmd_report(args) -> int:
         raise UsageError(f"the report draws its figures with matplotlib, which is not installed: {INSTALL_REPORT}")
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {shown(args.out)} is a file: the report is a folder (index.html and its figures)")
+    path, version = release_folder(args, "report")
+    if path is None:
+        return EXIT_INVALID
     try:
-        release = load(_released(args.release))
+        release = load(version, directory=path.parent)
     except ReleaseError as exc:
         print(f"factset report: {exc}", file=sys.stderr)
         return EXIT_INVALID
     from .research.report import write_report
+    from .research.timeline import topics
 
+    if args.topic not in topics(release):
+        raise UsageError(f"no claim of release {release.version} has the topic {args.topic!r}; topics: {', '.join(topics(release))}")
     out = args.out or Path("report") / release.version
     for path in write_report(release, out, args.topic):
         print(f"wrote {path}")
@@ -693,13 +728,110 @@ def cmd_report(args) -> int:
 
 @command
 def _report(sub):
-    p = subcommand(sub, "report", "write an HTML page and PNG figures: estimate timeline, source x claim matrix, tables "
-                   "(needs factset[report])")
-    release_option(p, "release to report on (default: the latest)")
+    p = subcommand(sub, "report", "write an HTML page and PNG figures: estimate timeline, source x claim matrix, tables, "
+                   "the verdict on every claim at its anchor (needs factset[report])",
+                   exit_codes=exit_codes(_2="usage error (a bad option, or a topic no claim of the release has)"))
+    release_option(p, RELEASE_OR_FOLDER, metavar="VERSION|DIR")
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: report/<version>)")
     p.add_argument("--topic", default="nk-troops-in-russia-count", metavar="TOPIC",
                    help="topic of the timeline (default: %(default)s; 'factset topics' lists them)")
     p.set_defaults(func=cmd_report)
+
+
+def cmd_score(args) -> int:
+    import json
+
+    from .research.score import ScoreError, as_text, score
+
+    path, version = release_folder(args, "score")
+    if path is None:
+        return EXIT_INVALID
+    if not args.predictions.exists():
+        raise UsageError(f"no such file: {args.predictions}")
+    try:
+        result, problems = score(path, version, args.task, args.predictions, args.split)
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from None
+    if problems:
+        if args.format == "json":
+            print(json.dumps({"errors": [{"path": p.path, "line": p.line, "pointer": p.pointer, "message": p.message}
+                                         for p in problems]}, indent=2))
+        else:
+            for problem in problems:
+                print(problem)
+            print(f"invalid: {len(problems)} problem(s) in {args.predictions}; nothing scored")
+        return EXIT_INVALID
+    sys.stdout.write(json.dumps(result, indent=2) + "\n" if args.format == "json" else as_text(result))
+    return EXIT_OK
+
+
+@command
+def _score(sub):
+    p = subcommand(sub, "score", "score predictions for a task view: accuracy, macro-F1, per class, confusion matrix",
+                   exit_codes=exit_codes("the predictions are malformed (each problem with its line); nothing is scored",
+                                         _2="usage error (a bad option, a missing file, a release without task views)"))
+    p.add_argument("task", choices=("verification", "stance", "time_relations"), help="the task view")
+    p.add_argument("predictions", type=Path, metavar="PREDICTIONS",
+                   help='JSON Lines, one {"id": ..., "label": ...} a line ({"id": ..., "stance": ...} for stance)')
+    p.add_argument("--split", choices=("train", "test"), default="test", help="the split to score against (default: test)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="a report, or JSON (default: text)")
+    release_option(p, RELEASE_OR_FOLDER, metavar="VERSION|DIR")
+    p.set_defaults(func=cmd_score)
+
+
+BASELINES_BLOCK = ("<!-- baselines -->\n", "<!-- /baselines -->")
+
+
+def _write_baselines(path: Path, table: str) -> int:
+    """Put ``table`` between the baselines markers of a Markdown file (the README)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    start, end = BASELINES_BLOCK
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise UsageError(f"{path} needs one '{start.strip()}' line and one '{end}' after it")
+    before, rest = text.split(start)
+    path.write_text(before + start + table + end + rest.split(end, 1)[1], encoding="utf-8")
+    print(f"wrote the baseline scores into {path}")
+    return EXIT_OK
+
+
+def cmd_baselines(args) -> int:
+    import json
+
+    from .publish.splits import SPLITS
+    from .publish.tasks import TASKS
+    from .research.baselines import as_markdown, run
+    from .research.score import ScoreError, gold_rows
+
+    path, version = release_folder(args, "baselines")
+    if path is None:
+        return EXIT_INVALID
+    try:
+        rows = {task: {split: gold_rows(path, task, split) for split in SPLITS} for task in TASKS}
+    except ScoreError as exc:
+        raise UsageError(str(exc)) from None
+    results = run(rows)
+    if args.write_readme is not None:
+        return _write_baselines(args.write_readme, as_markdown(results))
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"release": version, "split": "test", "baselines": results}, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"baselines of release {version}, fitted on train, scored on test:\n\n{as_markdown(results)}")
+    return EXIT_OK
+
+
+@command
+def _baselines(sub):
+    p = subcommand(sub, "baselines", "run the baselines (majority, word overlap), fitted on train, and print their "
+                   "scores on test", exit_codes=exit_codes("the release cannot be read",
+                                                           _2="usage error (a bad option, a release without task views)"))
+    p.add_argument("--format", choices=("text", "json"), default="text", help="a table, or JSON (default: text)")
+    p.add_argument("--write-readme", type=Path, metavar="FILE",
+                   help="put the table between the '<!-- baselines -->' markers of FILE (the README) instead of printing it")
+    release_option(p, RELEASE_OR_FOLDER, metavar="VERSION|DIR")
+    p.set_defaults(func=cmd_baselines)
 
 
 def cmd_agreement(args) -> int:

@@ -147,10 +147,12 @@ def fresh_release(tmp_path_factory):
     """A release built now, by this code, from data/curated: what the next release will be."""
     from factset.curation.validate import validate
     from factset.publish.build import build
+    from factset.research.baselines import section
     from factset.research.timeline import release_figures
 
     out = tmp_path_factory.mktemp("releases")
-    outcome = build(CURATED, out, "99.0.0", "2026-01-01", validate=lambda paths: validate(paths), figures=release_figures)
+    build(CURATED, out, "99.0.0", "2026-01-01", validate=lambda paths: validate(paths), figures=release_figures,
+          baselines=section)
     from factset.publish import release
 
     return release.load(directory=out)

@@ -149,7 +149,8 @@ def fake_release(folder, records, topics=None):
     """A folder that is a release as far as the topic lookup is concerned."""
     folder.mkdir()
     (folder / "manifest.json").write_text("{}", encoding="utf-8")
-    write_jsonl(folder / "records.jsonl", records)
+    for name, kind in (("sources", "source"), ("entities", "entity"), ("claims", "claim"), ("evidence", "evidence")):
+        write_jsonl(folder / f"{name}.jsonl", [r for r in records if r["type"] == kind])
     if topics is not None:
         registry(folder / "topics.json", *topics)
     return folder

@@ -118,3 +118,15 @@ def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, ch
         assert head + tail == expected
     finally:
         loader._BLOCK = saved
+
+
+def test_a_release_folder_is_read_as_its_four_record_files(tmp_path):
+    from factset.curation.loader import RELEASE_MANIFEST, RELEASE_RECORD_FILES, expand
+    from factset.publish.release import FILES, MANIFEST
+
+    assert RELEASE_RECORD_FILES == tuple(f"{name}.jsonl" for name in FILES) and RELEASE_MANIFEST == MANIFEST
+    (tmp_path / "tasks" / "stance").mkdir(parents=True)
+    for name in (*RELEASE_RECORD_FILES, "tasks/stance/test.jsonl"):
+        (tmp_path / name).write_text("{}\n", encoding="utf-8")
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")
+    assert [p.name for p in expand([tmp_path])] == list(RELEASE_RECORD_FILES)

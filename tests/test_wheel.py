@@ -28,7 +28,7 @@ from .conftest import REPO
 
 pytestmark = pytest.mark.skipif(not versions(REPO / "data" / "releases"), reason="no release committed yet")
 
-CHECKOUT = ["factset", "schema", "seeds", "data", "pyproject.toml", "README.md", "CHANGELOG.md", ".gitignore"]
+CHECKOUT = ["factset", "schema", "seeds", "data", "pyproject.toml", "README.md", "CHANGELOG.md", ".gitignore", "LICENSE", "LICENSE-DATA"]
 
 
 def copy_checkout(to: Path) -> Path:
@@ -118,9 +118,13 @@ def test_the_wheel_declares_what_it_imports_and_ships_no_hidden_file(wheel_env):
 def test_validate_and_load_from_the_wheel_alone(wheel_env, tmp_path):
     bin_dir, _, _, _ = wheel_env
     script = ("import json, factset; from factset.paths import bundled; r = factset.load(); "
+              "from importlib.metadata import files; "
+              "licences = sorted(p.name for p in files('factset') if p.name.startswith('LICENSE')); "
               "print(json.dumps({'file': factset.__file__, 'version': r.version, 'path': str(r.path), "
               "'counts': {n: len(getattr(r, n)) for n in ('sources', 'entities', 'claims', 'evidence')}, "
               "'manifest': r.manifest['counts'], 'seeds': str(bundled('seeds')), "
+              "'context': r.evidence[0].quote in r.context(r.evidence[0], chars=50), 'licences': licences, "
+              "'dir': 'load' in dir(factset), 'repr': len(repr(r)), "
               "'topics': str(__import__('factset.curation.registry').curation.registry.choose().registry.path)}))")
     proc = run(bin_dir, bin_dir / "python", "-c", script, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -129,6 +133,9 @@ def test_validate_and_load_from_the_wheel_alone(wheel_env, tmp_path):
     assert out["topics"].startswith(str(bin_dir.parent))  # validate checks topics against the packaged registry
     assert out["version"] == versions(REPO / "data" / "releases")[-1]
     assert out["counts"] == out["manifest"]
+    assert out["context"]  # the seed text around a quote, from the seeds in the wheel
+    assert {"LICENSE", "LICENSE-DATA"} <= set(out["licences"])
+    assert out["dir"] and out["repr"] < 600
     # A release of the current schema validates; 0.1.0 (schema 1.0.0) is read with its own models.
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"type": "tweet"}\n', encoding="utf-8")
@@ -165,7 +172,7 @@ def test_the_wheel_releases_load_with_datasets(wheel_env, tmp_path):
     pytest.importorskip("datasets")
     bin_dir, _, _, _ = wheel_env
     script = ("import json, factset; from datasets import load_dataset; "
-              "print(json.dumps({n: len(load_dataset(str(factset.hf_path()), n, split='train', cache_dir='hf-cache')) "
+              "print(json.dumps({n: len(load_dataset(factset.hf_path(), n, split='train', cache_dir='hf-cache')) "
               "for n in ('sources', 'entities', 'claims', 'evidence')}))")
     proc = run(bin_dir, bin_dir / "python", "-c", script, cwd=tmp_path, extra_path=sysconfig.get_paths()["purelib"])
     assert proc.returncode == 0, proc.stderr

@@ -18,7 +18,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from ..records.labels import CHECKWORTHINESS, LABELS, STANCES, expected_verdict, independent
+from ..records.labels import CHECKWORTHINESS, LABELS, STANCES, Sides, expected_verdict
 from ..records.review import NARRATOR, TEXT_LABELS
 
 METHOD = (
@@ -89,16 +89,7 @@ def _derived_verdicts(claims: list[dict], evidence: list[dict], entities: list[d
                       sources: list[dict]) -> list[tuple[str, str, str]]:
     """(source id, first annotator's verdict, second's) of every factual claim whose own review
     and every evidence review are recorded."""
-    body = {e["id"]: e.get("speaks_for") for e in entities}
-
-    def side(entity: str) -> str:
-        seen = set()
-        while body.get(entity) and entity not in seen:
-            seen.add(entity)
-            entity = body[entity]
-        return entity
-
-    narrator = {s["id"]: s.get("narrator_id") or f"narrator of {s['id']}" for s in sources}
+    sides = Sides(entities, sources)
     by_claim: dict[str, list[dict]] = defaultdict(list)
     for ev in evidence:
         by_claim[ev["claim_id"]].append(ev)
@@ -120,9 +111,8 @@ def _derived_verdicts(claims: list[dict], evidence: list[dict], entities: list[d
             stances = []
             for ev, labels in zip(passages, reviews):
                 speaker = labels.get("speaker", {}).get(who, ev.get("speaker_id") or NARRATOR)
-                if speaker == NARRATOR:
-                    speaker = narrator.get(ev["source_id"], ev["source_id"])
-                if ev["role"] == "related" and independent(ev["source_id"], claim["source_id"], side(speaker), side(claimant)):
+                speaker_id = None if speaker == NARRATOR else speaker
+                if ev["role"] == "related" and sides.independent(ev["source_id"], speaker_id, claim["source_id"], claimant):
                     stances.append(labels.get("stance", {}).get(who, ev["stance"]))
             verdicts.append(expected_verdict(stances))
         out.append((claim["source_id"], verdicts[0], verdicts[1]))

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..records.dates import period_end
+from ..records.labels import DECISIVE, LABELS, RELATION_KINDS, STANCES, SYMMETRIC_RELATIONS, TIME_ORDERED_RELATIONS, sides
 from .result import MAX_ERRORS_PER_FILE
-from ..records.labels import DECISIVE, LABELS, RELATION_KINDS, STANCES, SYMMETRIC_RELATIONS, TIME_ORDERED_RELATIONS
 from .record_rules import Block
 from .result import KnockOn
 
@@ -453,17 +453,7 @@ class Facts:
         """The side each entity is on: the body at the root of its ``speaks_for`` chain.
         An entity on a loop of ``speaks_for`` is reported and stays its own side."""
         speaks_for = self.speaks_for
-        self._side: dict[int, int] = {}
-        looping = []
-        for entity in speaks_for:
-            seen, at = [], entity
-            while at in speaks_for and at not in seen:
-                seen.append(at)
-                at = speaks_for[at][0]
-            if at in seen:  # back on the chain: a loop
-                looping.append(entity)
-                at = entity
-            self._side[entity] = at
+        self._side, looping = sides({entity: body for entity, (body, _) in speaks_for.items()})
         rows = sorted(speaks_for[e][1] for e in looping if self._checked[speaks_for[e][1]])
         if rows:
             records = reread(self._loc(r) for r in rows)

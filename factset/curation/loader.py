@@ -227,7 +227,8 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     Only regular files are read: a FIFO or a device would block or never end. In a folder a
     symbolic link is not followed (a contribution must not make the validator read files
     elsewhere); a file named by the caller is read wherever it is. A folder without any
-    ``*.jsonl`` file is skipped with "no records found".
+    ``*.jsonl`` file is skipped with "no records found". Of a release folder (one with a
+    ``manifest.json``) only the four record files are read: its task views are not records.
     """
     files: list[Path] = []
     skipped: list[tuple[Path, str]] = []
@@ -249,6 +250,10 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
         if not path.is_dir():
             add(path)
             continue
+        if is_release(path):  # a release: its record files, not its task views
+            for name in RELEASE_RECORD_FILES:
+                add(path / name)
+            continue
         found = []
         for folder, dirs, names in os.walk(path):  # (does not descend into linked folders)
             for name in dirs:
@@ -267,3 +272,11 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
 
 
 NOT_FOLLOWED = "a symbolic link is not followed: name the file itself to read it"
+RELEASE_MANIFEST = "manifest.json"  # what makes a folder a release (factset.publish.release.MANIFEST)
+
+
+def is_release(folder: Path) -> bool:
+    """Whether a folder is a release: it holds a manifest."""
+    return (folder / RELEASE_MANIFEST).is_file()
+# The record files of a release folder (as factset.publish.release.FILES names them; a test keeps them equal).
+RELEASE_RECORD_FILES = ("sources.jsonl", "entities.jsonl", "claims.jsonl", "evidence.jsonl")

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..records import topics as topics_mod
+from .loader import is_release
 
-RELEASE_MANIFEST = "manifest.json"  # what makes a folder a release (factset.publish.release.MANIFEST)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Choice:
 
 def _release_of(path: Path) -> Path | None:
     folder = path if path.is_dir() else path.parent
-    return folder if (folder / RELEASE_MANIFEST).is_file() else None
+    return folder if is_release(folder) else None
 
 
 def choose(against: Iterable[Path] = (), explicit: Path | None = None) -> Choice:

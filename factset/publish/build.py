@@ -15,22 +15,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..curation.agreement import measure
 from ..curation.coverage import release_problems
 from ..curation.loader import expand
 from ..curation.result import Result
-from ..curation.seeds import default_seed_dir
+from ..curation.seeds import SeedError, default_seed_dir
 from ..records import schema as schema_mod
 from ..records import topics as topics_mod
 from ..records.models import RECORD_TYPES, SCHEMA_VERSION
-from .claimreview import claimreview
 from .card import dataset_card
+from .claimreview import claimreview
 from .croissant import croissant
 from . import policy
+from .describe import Content, license_file
+from .identity import REVIEW_PAGE, review_page
+from .passages import seed_texts
 from .release import FILES, MANIFEST, Release, ReleaseError, version_key, versions
+from .tasks import build_views
 
 # Figures drawn from a release's records (file name -> PNG bytes); the research wing draws
 # them and the caller passes the drawing in, so that building a release imports no plotting.
 Figures = Callable[[Release], dict[str, bytes]]
+# The baselines' section of the card (their description and scores on test), from the task
+# rows (task -> split -> rows); the research wing computes it and the caller passes it in.
+Baselines = Callable[[dict[str, dict[str, list[dict]]]], str]
 
 
 def read_version(data_dir: Path) -> str:
@@ -109,21 +117,36 @@ def data_files(records: list) -> dict[str, bytes]:
 
 
 def render_release(records: list, version: str, date: str, figures: Figures | None = None,
-                   topics: bytes | None = None) -> dict[str, bytes]:
-    """Every file of a release, by relative path, as bytes (manifest last); ``topics`` is
-    the topic registry the records were validated with, released as ``topics.json`` (beside
-    the data files, like the card: a registry edited since does not make another release)."""
+                   baselines: Baselines | None = None, seed_dir: Path | None = None,
+                   review_page_template: str = REVIEW_PAGE, topics: bytes | None = None) -> dict[str, bytes]:
+    """Every file of a release, by relative path, as bytes (manifest last): the records and
+    their schema, the task views, and what is derived from them (card, licence, Croissant,
+    ClaimReview, figures). ``seed_dir``: where the seed texts are (default: the bundled ones).
+    ``topics`` is the topic registry the records were validated with, released as
+    ``topics.json`` (beside the data files, like the card: a registry edited since does not
+    make another release)."""
     by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
     files: dict[str, str | bytes] = dict(data_files(records))
     counts = {name: len(by_type[t]) for name, t in FILES.items()}
-    drawn = {}
+    try:
+        texts = seed_texts(by_type["source"], seed_dir)
+    except SeedError as exc:
+        raise ReleaseError(f"cannot build the task views: {exc}") from None
+    views = build_views(by_type, texts)
+    files.update(views.files())
+    drawn: dict[str, bytes] = {}
     if figures is not None:
         release = Release(version, Path("."), {"date": date, "counts": counts}, by_type["source"], by_type["entity"],
                           by_type["claim"], by_type["evidence"])
         drawn = figures(release)
-    files["README.md"] = dataset_card(version, date, counts, by_type, with_timeline="timeline.png" in drawn)
-    files["claimreview.jsonld"] = claimreview(by_type, version)
-    files["croissant.json"] = croissant(version, date, {n: files[f"{n}.jsonl"].decode("utf-8") for n in FILES})
+    content = Content(version, date, by_type, views, texts, measure(by_type),
+                      None if baselines is None else baselines(views.rows), review_page(version, review_page_template),
+                      with_timeline="timeline.png" in drawn)
+    files["README.md"] = dataset_card(content)
+    files["LICENSE"] = license_file(content)
+    files["claimreview.jsonld"] = claimreview(by_type, version, date, content.review_page)
+    as_bytes = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in files.items()}
+    files["croissant.json"] = croissant(content, as_bytes)
     files.update(drawn)
     if topics is not None:
         files[topics_mod.FILE_NAME] = topics
@@ -148,9 +171,11 @@ def build(
     validate: Callable[[list[Path]], Result],
     figures: Figures | None = None,
     releases: Path | None = None,
+    baselines: Baselines | None = None,
+    seed_dir: Path | None = None,
+    review_page_template: str = REVIEW_PAGE,
     _fail_after: int | None = None,
     topics: Path | None = None,
-    seed_dir: Path | None = None,
 ) -> BuildOutcome:
     """Validate ``curated`` and write release ``version`` under ``out_dir``.
 
@@ -183,7 +208,7 @@ def build(
     if target.exists():
         return _same_release(target, records, version, releases or out_dir)
     policy.check(records, version, releases or out_dir)
-    files = render_release(records, version, date, figures, topics.read_bytes())
+    files = render_release(records, version, date, figures, baselines, seed_dir, review_page_template, topics.read_bytes())
     counts = json.loads(files[MANIFEST])["counts"]
 
     out_dir.mkdir(parents=True, exist_ok=True)

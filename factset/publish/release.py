@@ -14,8 +14,10 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from ..curation.seeds import SeedError
 from ..paths import bundled
 from ..records.models import SCHEMA_VERSION, Claim, Entity, Evidence, Source
 
@@ -65,8 +67,18 @@ def _digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Release:
+    """A release's records as models, with lookups by id, the seed text around a passage,
+    the task views and their folds, and flat tables (pandas).
+
+    >>> release.claim("clm-001-017").verdict.label
+    >>> [e.stance for e in release.evidence_of("clm-001-017")]
+    >>> release.context(release.evidence_of("clm-001-017")[1], chars=200)
+    >>> release.task("verification", "test")[0]["label"]
+    >>> release.frame("claims")            # needs pandas: pip install 'factset[pandas]'
+    """
+
     version: str
     path: Path
     manifest: dict
@@ -74,6 +86,98 @@ class Release:
     entities: list[Entity]
     claims: list[Claim]
     evidence: list[Evidence]
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{len(getattr(self, name))} {name}" for name in FILES)
+        return f"<factset.Release {self.version} ({self.manifest.get('date', 'undated')}): {counts}; at {self.path}>"
+
+    @cached_property
+    def _by_id(self) -> dict[str, object]:
+        return {r.id: r for name in FILES for r in getattr(self, name)}
+
+    @cached_property
+    def _evidence_by_claim(self) -> dict[str, list[Evidence]]:
+        out: dict[str, list[Evidence]] = {}
+        for ev in sorted(self.evidence, key=lambda e: e.id):
+            out.setdefault(ev.claim_id, []).append(ev)
+        return out
+
+    def _get(self, record_id: str, kind: str):
+        record = self._by_id.get(record_id)
+        if record is None or record.type != kind:
+            raise KeyError(f"release {self.version} has no {kind} {record_id!r}")
+        return record
+
+    def get(self, record_id: str):
+        """The record (of any type) with this id; a KeyError if there is none."""
+        if record_id not in self._by_id:
+            raise KeyError(f"release {self.version} has no record {record_id!r}")
+        return self._by_id[record_id]
+
+    def claim(self, claim_id: str) -> Claim:
+        return self._get(claim_id, "claim")
+
+    def source(self, source_id: str) -> Source:
+        return self._get(source_id, "source")
+
+    def entity(self, entity_id: str) -> Entity:
+        return self._get(entity_id, "entity")
+
+    def passage(self, evidence_id: str) -> Evidence:
+        """The evidence record with this id (``release.evidence`` is the list of all of them)."""
+        return self._get(evidence_id, "evidence")
+
+    def evidence_of(self, claim: Claim | str) -> list[Evidence]:
+        """The evidence records of a claim (its origin passage and the related ones), by id."""
+        claim_id = claim if isinstance(claim, str) else claim.id
+        self.claim(claim_id)
+        return list(self._evidence_by_claim.get(claim_id, []))
+
+    def claimant(self, claim: Claim | str) -> Entity:
+        return self.entity((self.claim(claim) if isinstance(claim, str) else claim).claimant_id)
+
+    def context(self, evidence: Evidence | str, chars: int = 300) -> str:
+        """The seed text around a passage: the quote with up to ``chars`` characters either side,
+        cut at whitespace. Read from the seeds bundled with factset (a checkout or the wheel),
+        each checked against its source's sha256."""
+        from .passages import seed_texts, window
+
+        ev = self.passage(evidence) if isinstance(evidence, str) else evidence
+        source = self.source(ev.source_id)
+        try:
+            text = seed_texts([source])[source.id]
+        except SeedError as exc:
+            raise ReleaseError(str(exc)) from None
+        return window(text, ev.start, ev.end, chars)[0]
+
+    def task(self, name: str, split: str = "train") -> list[dict]:
+        """The rows of a task view (``verification``, ``stance``, ``time_relations``) in a split
+        (``train`` or ``test``), as written in the release: labels are class names."""
+        from .splits import SPLITS
+        from .tasks import TASKS
+
+        if name not in TASKS or split not in SPLITS:
+            raise KeyError(f"no task {name!r} split {split!r}: tasks are {', '.join(TASKS)}; splits {', '.join(SPLITS)}")
+        file = self.path / "tasks" / name / f"{split}.jsonl"
+        if not file.is_file():
+            raise ReleaseError(f"release {self.version} has no task views (they are part of releases from 1.0.0 on)")
+        with open(file, encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def folds(self, name: str) -> dict[str, dict[str, list[dict]]]:
+        """Leave-one-source-out folds of a task: ``{source id: {"train": rows, "test": rows}}``
+        (see :mod:`factset.publish.splits`)."""
+        from .splits import fold
+
+        rows = self.task(name, "train") + self.task(name, "test")
+        return {source.id: fold(rows, source.id) for source in sorted(self.sources, key=lambda s: s.id)}
+
+    def frame(self, name: str):
+        """A flat pandas DataFrame of a record type (``claims``, ``evidence``, ``sources``,
+        ``entities``: names joined in) or of a task's rows (``verification/test``...)."""
+        from .tables import frame
+
+        return frame(self, name)
 
 
 def verify(path: Path) -> dict:

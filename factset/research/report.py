@@ -64,6 +64,7 @@ def matrix_figure(sources: list[str], claims: list[str], codes: list[list[int]])
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>factset $version report</title>
+$claimreview
 <style>
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -84,6 +85,10 @@ $points
 <p>Cell legend: <span class="c5">origin</span> <span class="c2">supports</span> <span class="c3">refutes</span>
 <span class="c4">mixed</span> <span class="c1">neutral</span> (blank: not mentioned).</p>
 $matrix_table
+<h2>The verdict on every claim</h2>
+<p>One row per claim, anchored by its id (the <code>url</code> of each ClaimReview of the release points here).
+A verdict says whether <em>independent</em> passages of the other articles corroborate the claim, not whether it is true.</p>
+$verdicts
 <h2>Claims per source</h2>$per_source
 <h2>Claims per verdict</h2>$per_verdict
 <h2>Claims per claimant</h2>$per_claimant
@@ -92,13 +97,38 @@ $matrix_table
 """)
 
 
-def _table(header: list[str], rows: list[list], raw_cols: frozenset = frozenset()) -> str:
+def _table(header: list[str], rows: list[list], raw_cols: frozenset = frozenset(), anchors: list[str] | None = None) -> str:
+    """An HTML table; ``anchors``: an id for each row (a link target)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{cell if i in raw_cols else html.escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
-        for row in rows
+        (f'<tr id="{html.escape(anchors[n])}">' if anchors else "<tr>")
+        + "".join(f"<td>{cell if i in raw_cols else html.escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
+        for n, row in enumerate(rows)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def claimreview_script(release: Release) -> str:
+    """The release's ClaimReview markup, embedded as Google reads it (JSON-LD, not a program);
+    nothing for a release that has none."""
+    path = release.path / "claimreview.jsonld"
+    if not path.is_file():
+        return ""
+    markup = path.read_text(encoding="utf-8").replace("</", "<\\/")  # (no '</script>' can end it early)
+    return f'<script type="application/ld+json">\n{markup}</script>'
+
+
+def verdict_rows(release: Release) -> tuple[list[list], list[str]]:
+    """(rows, anchors): every claim, its claimant, date, verdict and justification."""
+    entities = {e.id: e.name for e in release.entities}
+    rows, anchors = [], []
+    for c in sorted(release.claims, key=lambda c: c.id):
+        verdict = c.verdict
+        label = verdict.label if verdict else f"no verdict ({getattr(c, 'checkworthiness', 'non_factual')})"
+        rows.append([c.id, c.text, entities.get(c.claimant_id, c.claimant_id), f"{c.claim_date.value} ({c.claim_date.precision})",
+                     label, verdict.justification if verdict else "", ", ".join(verdict.evidence_ids) if verdict else ""])
+        anchors.append(c.id)
+    return rows, anchors
 
 
 def render_html(release: Release, timeline: bytes, matrix: bytes, topic: str = MAIN_TOPIC) -> str:
@@ -113,6 +143,7 @@ def render_html(release: Release, timeline: bytes, matrix: bytes, topic: str = M
     flags += [(c.id, c.source_id, f.kind, f.note, c.text) for c in release.claims for f in c.flags]
     per_claimant = Counter(entities[c.claimant_id].name for c in release.claims)
     counts = release.manifest["counts"]
+    verdicts, anchors = verdict_rows(release)
     return PAGE.substitute(
         version=html.escape(release.version),
         summary=html.escape(f"{counts['claims']} claims, {counts['evidence']} evidence records, {counts['sources']} sources, "
@@ -120,9 +151,14 @@ def render_html(release: Release, timeline: bytes, matrix: bytes, topic: str = M
         topic=html.escape(topic),
         timeline=base64.b64encode(timeline).decode("ascii"),
         matrix=base64.b64encode(matrix).decode("ascii"),
-        points=_table(["claim", "source", "claimant", "as of", "value", "low", "high", "qualifier", "as written"],
-                      [[p.claim_id, p.source_id, p.claimant, p.date, f"{p.value:g}", "" if p.low is None else f"{p.low:g}",
-                        "" if p.high is None else f"{p.high:g}", p.qualifier, p.text] for p in points]),
+        points=_table(["claim", "source", "claimant", "who gave it", "as of (precision)", "unit", "value", "low", "high",
+                       "qualifier", "as written"],
+                      [[p.claim_id, p.source_id, p.claimant, p.group, f"{p.date} ({p.precision})", p.unit, f"{p.value:g}",
+                        "" if p.low is None else f"{p.low:g}", "" if p.high is None else f"{p.high:g}", p.qualifier, p.text]
+                       for p in points]),
+        claimreview=claimreview_script(release),
+        verdicts=_table(["claim", "text", "claimant", "date", "verdict", "justification", "deciding evidence"], verdicts,
+                        anchors=anchors),
         matrix_table=_table(["claim", "text", *sources], matrix_rows, raw_cols=frozenset(range(1, 2 + len(sources)))),
         per_source=_table(["source", "claims"], sorted(Counter(c.source_id for c in release.claims).items())),
         per_verdict=_table(["verdict", "claims"], sorted(Counter(c.verdict.label if c.verdict else "(none: non_factual)" for c in release.claims).items())),
