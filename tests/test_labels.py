@@ -231,3 +231,11 @@ def test_a_retracted_claim_is_history_not_judged(tmp_path, records):
     claim["attestation"] = {"label": "not_attested", "evidence_ids": []}  # stale: would be an error if judged
     claim["curation"] = {"curated_by": "tests", "review_status": "retracted", "note": "A duplicate of another claim."}
     assert run(tmp_path, records) == []
+
+
+def test_a_correction_of_an_agreed_label_needs_an_adjudication(tmp_path, records):
+    ev = by_id(records, "evd-000-001-02")
+    ev["stance"] = "neutral"
+    ev["curation"] = {"curated_by": "tests", "review_status": "reviewed", "review": review(
+        None, stance=("attests", "attests", "neutral"), speaker=("ent-john-kirby",) * 3)}
+    assert ("evd-000-001-02", "/curation/review/labels/0/note") in where(tmp_path, records)

@@ -125,7 +125,7 @@ def record_reviews(records: list[dict], first: dict, second: dict, adjudicated: 
     """Write ``curation.review`` into every record the second annotator labelled (in place).
 
     ``adjudicated[record id][aspect]`` is ``{"final": ..., "note": ...}`` where the labels
-    differ. A record becomes ``reviewed`` when every aspect has both labels and the record
+    differ (or where the adjudicator corrects a label both annotators gave). A record becomes ``reviewed`` when every aspect has both labels and the record
     says each final label; the rest stay ``draft``. Returns (record id, aspect, final, now)
     for every final label the record does not say yet (to be edited, then recorded again),
     and raises ValueError naming every difference that has no adjudication.
@@ -145,8 +145,9 @@ def record_reviews(records: list[dict], first: dict, second: dict, adjudicated: 
             if aspect not in second[rid]:
                 continue
             a, b = first[rid][aspect], second[rid][aspect]
+            # Where the two agree the label stands, unless the adjudicator corrected both (with a note).
             decision = adjudicated.get(rid, {}).get(aspect, {})
-            final = decision.get("final", a) if a != b else a
+            final = decision.get("final", a)
             label = {"aspect": aspect, "first": a, "second": b, "final": final}
             if decision.get("note"):
                 label["note"] = decision["note"]

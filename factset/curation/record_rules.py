@@ -196,9 +196,9 @@ def check_curation(d: dict) -> Iterator[tuple[str, str]]:
         value = aspects[aspect](d)
         if label["final"] != value:
             yield f"{at}/final", f"the adjudicated {aspect} {label['final']!r} is not what the record says ({value!r})"
-        if label["first"] != label["second"] and not (review.get("adjudicator") and label.get("note")):
-            yield f"{at}/note", (f"the two annotations differ ({label['first']!r}, {label['second']!r}): the review "
-                                 f"needs its adjudicator and this label a note saying why {label['final']!r}")
+        if len({label["first"], label["second"], label["final"]}) > 1 and not (review.get("adjudicator") and label.get("note")):
+            yield f"{at}/note", (f"the labels differ (first {label['first']!r}, second {label['second']!r}, final "
+                                 f"{label['final']!r}): the review needs its adjudicator and this label a note saying why")
     if curation["review_status"] == "reviewed" and len(seen) < len(aspects):
         missing = [aspect for aspect in aspects if aspect not in seen]
         yield "/curation/review/labels", f"a reviewed {d['type']} has every aspect labelled twice; missing: {', '.join(missing)}"
