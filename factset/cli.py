@@ -159,8 +159,9 @@ def cmd_validate(args) -> int:
         raise UsageError("--jobs must be at least 1")
     if args.max_line_bytes < 1:
         raise UsageError("--max-line-bytes must be at least 1")
+    topics = _existing([args.topics])[0] if args.topics is not None else None
     result = validate(paths, against=_existing(args.against), seed_dir=args.seeds, max_line_bytes=args.max_line_bytes,
-                      jobs=args.jobs, fast=not args.slow, progress=args.progress)
+                      jobs=args.jobs, fast=not args.slow, progress=args.progress, topics=topics)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_INVALID
 
@@ -174,6 +175,9 @@ def _validate(sub):
     p.add_argument("--format", choices=sorted(REPORTERS), default="text",
                    help="a line per error for people, or JSON for CI (default: text)")
     seeds_option(p)
+    p.add_argument("--topics", type=Path, metavar="FILE",
+                   help="topic registry to check topics against (default: that of the --against release, else "
+                        "data/topics.json of the code; see docs/CURATION.md, 'Topics')")
     p.add_argument("--max-line-bytes", type=int, default=DEFAULT_MAX_LINE_BYTES, metavar="N",
                    help="longest line accepted, in bytes (default: 1 MiB)")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes for large files (default: 1)")
@@ -194,10 +198,15 @@ def cmd_offsets(args) -> int:
     changes = [c for path in expand(paths) for c in fill(path, seeds, sources, args.write)]
     for c in changes:
         print(f"{c.path}:{c.line}: {c.record_id}: {c.message} [{c.status}]")
-    unresolved = [c for c in changes if not c.resolved]
-    filled = len(changes) - len(unresolved)
-    print(f"{filled} evidence record(s) filled, {len(unresolved)} unresolved")
-    return EXIT_INVALID if unresolved else EXIT_OK
+    count = {status: sum(c.status == status for c in changes) for status in ("filled", "to fill", "error")}
+    parts = [f"{count['filled']} evidence record(s) filled"] if args.write else []
+    if count["to fill"]:
+        parts.append(f"{count['to fill']} to fill (use --write)")
+    if count["error"]:
+        parts.append(f"{count['error']} quote(s) not usable (see above)")
+    print("; ".join(parts) or "all offsets in place")
+    # Offsets to fill are not a failure: every quote was found, --write fills them.
+    return EXIT_INVALID if count["error"] else EXIT_OK
 
 
 @command
@@ -495,9 +504,10 @@ def cmd_build(args) -> int:
         elif figures is None and not (out / version).exists():
             raise ReleaseError(f"a new release carries its timeline figure, drawn with matplotlib: {INSTALL_REPORT}")
         print(f"validating {curated} ...", file=sys.stderr)
-        outcome = build(curated, out, version, date, validate=lambda paths: validate(paths, seed_dir=args.seeds),
+        topics = args.data / "topics.json"  # the registry the release is checked against, and carries
+        outcome = build(curated, out, version, date, validate=lambda paths: validate(paths, seed_dir=args.seeds, topics=topics),
                         figures=figures, releases=releases, baselines=section, seed_dir=args.seeds,
-                        review_page_template=args.review_page or REVIEW_PAGE)
+                        review_page_template=args.review_page or REVIEW_PAGE, topics=topics)
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -575,10 +585,9 @@ def _versions(sub):
 def cmd_topics(args) -> int:
     from collections import Counter
 
-    from .paths import bundled
-    from .records.topics import TopicsError, load
+    from .records.topics import TopicsError, default_path, load
 
-    registry = args.registry or bundled("topics.json", in_checkout="data/topics.json")
+    registry = args.registry or default_path()
     try:
         topics = load(registry)
     except TopicsError as exc:

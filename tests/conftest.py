@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
+import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -84,12 +88,35 @@ def write_jsonl(path: Path, records: list) -> Path:
     return path
 
 
+FIXTURE_SEEDS = ("000_eb25a17c97a16560.txt", "004_1457dd9868dddab3.txt")  # the seeds of valid_records()' sources
+
+
+def write_seeds(folder: Path) -> Path:
+    """A seed folder holding the fixture's two seeds only: a release covers every seed of
+    its folder (a release rule), and the fixture describes these two."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FIXTURE_SEEDS:
+        (folder / name).write_bytes((REPO / "seeds" / name).read_bytes())
+    return folder
+
+
+@functools.cache
+def fixture_seed_dir() -> Path:
+    """One folder of the fixture's seeds for a whole run (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="factset-seeds-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return write_seeds(folder)
+
+
 def write_checkout(root: Path, records: list, version: str = "1.0.0", dated: bool = True) -> Path:
-    """A checkout to run 'factset build' in: data/curated, data/VERSION and a CHANGELOG.md
-    (dating ``version`` if ``dated``); returns its data folder."""
+    """A checkout to run 'factset build' in: data/curated, data/VERSION, data/topics.json,
+    a CHANGELOG.md (dating ``version`` if ``dated``) and seeds/ (give it with --seeds);
+    returns its data folder."""
     data = root / "data"
     (data / "curated").mkdir(parents=True, exist_ok=True)
     write_jsonl(data / "curated" / "records.jsonl", records)
+    write_seeds(root / "seeds")
+    (data / "topics.json").write_bytes((REPO / "data" / "topics.json").read_bytes())
     (data / "VERSION").write_text(version + "\n", encoding="utf-8")
     entry = f"## [{version}] - 2026-02-03" if dated else "## [Unreleased]"
     (root / "CHANGELOG.md").write_text(f"# Changelog\n\n{entry}\n- things\n", encoding="utf-8")

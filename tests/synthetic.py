@@ -81,7 +81,25 @@ def _mutations() -> list:
             return json.dumps(d, ensure_ascii=False)
         return change
 
+    def claim(change):
+        def apply(d):
+            if d.get("type") == "claim":
+                change(d)
+            return json.dumps(d, ensure_ascii=False)
+        return apply
+
+    def off_period(d):  # a date of a week or month that is not its first day
+        date = d["claim_date"]
+        if date["precision"] == "day":
+            date["precision"] = "week"
+        date["value"] = date["value"][:8] + ("02" if date["value"][8:] == "01" else "01")
+
     return [
+        claim(off_period),
+        claim(lambda d: d.update(topic="nk-troop-count")),  # not in the registry
+        claim(lambda d: d.update(text=d["text"] + " It named 12 units.")),  # a numeral no quantity holds
+        claim(lambda d: d.update(id=d["id"].replace("clm-", "clm-9", 1))),  # not its source's number
+        field("claim_id", "clm-000-000001"),  # evidence: an existing-looking claim its id does not follow
         lambda d: json.dumps(d, ensure_ascii=False)[:-1] + ', "surplus": 1}',
         lambda d: json.dumps(d, ensure_ascii=False)[:-1] + f', "id": {json.dumps(d["id"])}}}',  # duplicate key
         lambda d: json.dumps(d, ensure_ascii=False)[: len(json.dumps(d, ensure_ascii=False)) // 2],  # truncated

@@ -69,3 +69,19 @@ def test_corpus_readme_lists_every_file():
     table = (CORPUS / "README.md").read_text(encoding="utf-8")
     for name in EXPECTED:
         assert f"`{name}`" in table
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_both_paths_give_the_same_report(name):
+    """The fast path and the reference path report each hostile file alike, byte for byte."""
+    import io
+
+    from factset.curation.reporters import as_json
+    from factset.curation.validate import validate
+
+    reports = []
+    for fast in (True, False):
+        out = io.StringIO()
+        as_json(validate([CORPUS / name], against=[REPO / "data" / "curated"], fast=fast), out)
+        reports.append(out.getvalue())
+    assert reports[0] == reports[1]

@@ -18,7 +18,7 @@ def mistakes(records):
         '{"type": "entity", "id": "ent-broken",',  # 7: bad JSON
         dict(kirby, id="ent-unknown-field", nickname="JK"),  # 8: unknown field
         dict(kirby, id="ent-wrong-type", aliases="John F. Kirby"),  # 9: wrong type
-        dict(origin, id="evd-000-001-03", claim_id="clm-000-404"),  # 10: dangling reference
+        dict(origin, id="evd-000-404-01", claim_id="clm-000-404"),  # 10: dangling reference
         dict(origin, id="evd-000-001-04", start=origin["start"] + 2, end=origin["end"] + 2),  # 11: quote not at offsets
         dict(claim),  # 12: duplicate id
     ]
@@ -43,7 +43,7 @@ def test_one_located_error_per_mistake(tmp_path, records, capsys):
     assert got == EXPECTED
     assert all(e["path"] == str(path) for e in report["errors"])
     assert [e["record_id"] for e in report["errors"]] == [
-        None, "ent-unknown-field", "ent-wrong-type", "evd-000-001-03", "evd-000-001-04", "clm-000-001",
+        None, "ent-unknown-field", "ent-wrong-type", "evd-000-404-01", "evd-000-001-04", "clm-000-001",
     ]
 
 
@@ -52,7 +52,7 @@ def test_text_report_names_file_line_id_and_pointer(tmp_path, records, capsys):
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert f"{path}:8: ent-unknown-field /nickname: unknown field 'nickname' [schema]" in out
-    assert f"{path}:10: evd-000-001-03 /claim_id: claim 'clm-000-404' does not exist [rules]" in out
+    assert f"{path}:10: evd-000-404-01 /claim_id: claim 'clm-000-404' does not exist [rules]" in out
     assert out[-1].startswith("invalid: 6 error(s) in 1 file(s)")
 
 
@@ -84,8 +84,15 @@ def test_offsets_fills_and_locate_finds(tmp_path, records, capsys):
         if r["type"] == "evidence":
             del r["start"], r["end"]
     path = write_jsonl(tmp_path / "new.jsonl", records)
-    assert main(["offsets", str(path)]) == 1  # report only: missing offsets are unresolved
+    before = path.read_bytes()
+    # Report only: every quote was found, so nothing failed; the offsets are still to fill.
+    assert main(["offsets", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 to fill (use --write)"
+    assert path.read_bytes() == before
     assert main(["offsets", "--write", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 evidence record(s) filled"
+    assert main(["offsets", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "all offsets in place"
     assert main(["validate", str(path)]) == 0
     capsys.readouterr()
     assert main(["locate", "000_eb25a17c97a16560.txt", "3,000 troops"]) == 0
@@ -102,6 +109,9 @@ def test_offsets_refuses_ambiguous_and_missing_quotes(tmp_path, records, capsys)
     assert main(["offsets", "--write", str(path)]) == 1
     out = capsys.readouterr().out
     assert "evd-000-001-01: quote occurs" in out and "evd-000-001-05: quote not found" in out
+    assert out.splitlines()[-1] == "0 evidence record(s) filled; 2 quote(s) not usable (see above)"
+    assert main(["offsets", str(path)]) == 1  # without --write too: a quote not found is an error
+    assert capsys.readouterr().out.splitlines()[-1] == "2 quote(s) not usable (see above)"
 
 
 def test_version(capsys):

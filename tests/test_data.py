@@ -1,7 +1,11 @@
-"""The curated data itself: coverage, and every quote where its offsets say."""
+"""The curated data itself: valid, and meeting the project's coverage targets.
+
+The rules live in the validator (``factset validate``, run here on data/curated) and in
+the release rules (``factset build``, run on it by the ``fresh_release`` fixture); the
+targets checked here are goals of the project rather than rules of a record.
+"""
 
 import json
-import re
 from collections import Counter
 
 import pytest
@@ -50,28 +54,6 @@ def test_coverage_targets():
     assert len(cross) >= 25
 
 
-def test_every_claimant_and_speaker_is_an_entity():
-    entities = {e["id"] for e in BY_TYPE["entity"]}
-    assert {c["claimant_id"] for c in BY_TYPE["claim"]} <= entities
-    assert {e.get("speaker_id") for e in BY_TYPE["evidence"]} - {None} <= entities
-
-
-# Numerals in claim texts that are names or dates, not quantities.
-NOT_QUANTITIES = re.compile(
-    r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"
-    r"|\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"
-    r"|\bOct\. \d+\b|\bArticle \d+\b|\bT-72\b|\b38 North\b|\bsrc-\d+\b"
-    r"|\b(19|20)\d\ds?\b|\b\d+(st|nd|rd|th)\b"  # years, decades, ordinals
-)
-
-
-@pytest.mark.parametrize("claim", BY_TYPE["claim"], ids=lambda c: c["id"])
-def test_every_number_a_claim_states_is_a_quantity(claim):
-    numerals = re.findall(r"\d[\d,.]*", NOT_QUANTITIES.sub("", claim["text"]))
-    if numerals:
-        assert claim.get("quantities"), f"{claim['id']} states {numerals} but has no quantity"
-
-
 def test_the_troop_estimates_share_a_topic_and_differ():
     counts = [q for c in BY_TYPE["claim"] if c.get("topic") == "nk-troops-in-russia-count" for q in c.get("quantities", [])]
     assert {3000, 10000, 11000, 12000} <= {q.get("value") for q in counts}
@@ -88,18 +70,3 @@ def test_the_degraded_translation_is_flagged():
     flagged = [e for e in BY_TYPE["evidence"] if e["source_id"] == "src-004"
                and any(f["kind"] in ("garbled_translation", "mistranslation") for f in e.get("flags", []))]
     assert len(flagged) >= 10
-
-
-@pytest.mark.parametrize("claim", BY_TYPE["claim"], ids=lambda c: c["id"])
-def test_claim_text_reads_without_the_dataset(claim):
-    """A claim is read outside factset: no internal ids in its text."""
-    assert not re.search(r"\b(src|clm|evd|ent)-[0-9a-z]", claim["text"]), claim["text"]
-
-
-def test_a_passage_carries_the_same_flags_wherever_it_is_quoted():
-    by_span = {}
-    for ev in BY_TYPE["evidence"]:
-        kinds = sorted(f["kind"] for f in ev.get("flags", []))
-        by_span.setdefault((ev["source_id"], ev["start"], ev["end"]), {})[ev["id"]] = kinds
-    differing = {span: ids for span, ids in by_span.items() if len({tuple(k) for k in ids.values()}) > 1}
-    assert not differing, differing

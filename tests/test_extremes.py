@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from factset.curation.fast_path import BlockChecker, LineChecker
 from factset.curation.reference_path import check_slow
 
-from .conftest import by_id, valid_records
+from .conftest import by_id, fixture_seed_dir, valid_records
 
 RECORDS = valid_records()
 CLAIM, SOURCE, EVIDENCE = by_id(RECORDS, "clm-000-001"), by_id(RECORDS, "src-000"), by_id(RECORDS, "evd-000-001-01")
@@ -146,8 +146,9 @@ def test_the_extremes_a_double_holds_are_accepted(text):
 EXTREMES = {
     "the last week there is": {"as_of": {"value": "9999-12-27", "precision": "week", "basis": "stated"},
                                "quantity": {"value": LIMIT, "qualifier": "exact"}},
-    "the last day of a week cut short": {"as_of": {"value": "9999-12-30", "precision": "week", "basis": "stated"},
-                                         "quantity": {"value": -LIMIT, "qualifier": "about"}},
+    # (9999-12-30 with precision week is refused now: a week is written as its Monday, 9999-12-27)
+    "the last day there is": {"as_of": {"value": "9999-12-31", "precision": "day", "basis": "stated"},
+                              "quantity": {"value": -LIMIT, "qualifier": "about"}},
     "the first year there is": {"as_of": {"value": "0001-01-01", "precision": "year", "basis": "stated"},
                                 "quantity": {"low": -1.7976931348623157e308, "high": 1.7976931348623157e308,
                                              "qualifier": "between"}},
@@ -183,7 +184,7 @@ def test_whatever_validate_accepts_build_and_report_handle(case, tmp_path):
     result = validate([curated])
     assert result.ok, result.errors
     outcome = build(curated, tmp_path / "releases", "1.0.0", "2026-01-01", validate=lambda paths: validate(paths),
-                    figures=release_figures)
+                    figures=release_figures, seed_dir=fixture_seed_dir())
     release = load(directory=tmp_path / "releases")
     assert outcome.path == release.path and len(timeline_points(release)) == 1
     written = write_report(release, tmp_path / "report")

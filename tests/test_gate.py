@@ -536,8 +536,8 @@ def test_errors_across_records_are_capped_too_and_the_same_with_any_jobs(tmp_pat
     monkeypatch.setattr(validate_mod, "RANGE_BYTES", 256 << 10)
     n = 3 * MAX_ERRORS_PER_FILE
     origin = by_id(records, "evd-000-001-02")
-    extra = [dict(origin, id=f"evd-000-001-{i:05d}", claim_id="clm-000-404") for i in range(3, n + 3)]
-    extra += [dict(origin, id=f"evd-000-001-{i:05d}", claim_id="clm-000-404") for i in range(3, 40)]  # duplicates
+    extra = [dict(origin, id=f"evd-000-404-{i:05d}", claim_id="clm-000-404") for i in range(3, n + 3)]
+    extra += [dict(origin, id=f"evd-000-404-{i:05d}", claim_id="clm-000-404") for i in range(3, 40)]  # duplicates
     path = write_jsonl(tmp_path / "dangling.jsonl", records + extra)
     reread = []
     real = validate_mod._Reread.__call__
@@ -562,9 +562,9 @@ def test_the_cap_is_per_file(tmp_path, records):
 
     n = MAX_ERRORS_PER_FILE + 500
     origin = by_id(records, "evd-000-001-02")
-    first = write_jsonl(tmp_path / "a.jsonl", records + [dict(origin, id=f"evd-000-001-{i:05d}", claim_id="clm-000-404")
+    first = write_jsonl(tmp_path / "a.jsonl", records + [dict(origin, id=f"evd-000-404-{i:05d}", claim_id="clm-000-404")
                                                            for i in range(3, n + 3)])
-    second = write_jsonl(tmp_path / "b.jsonl", [dict(origin, id=f"evd-000-002-{i:05d}", claim_id="clm-000-404")
+    second = write_jsonl(tmp_path / "b.jsonl", [dict(origin, id=f"evd-000-405-{i:05d}", claim_id="clm-000-405")
                                                 for i in range(n)])
     result = validate([first, second])
     assert result.omitted == {str(first): 500, str(second): 500}

@@ -121,10 +121,10 @@ def test_line_range_reads_lines_as_split_would(lines, trailing, limit, block, ch
 
 
 def test_a_release_folder_is_read_as_its_four_record_files(tmp_path):
-    from factset.curation.loader import RELEASE_RECORD_FILES, expand
-    from factset.publish.release import FILES
+    from factset.curation.loader import RELEASE_MANIFEST, RELEASE_RECORD_FILES, expand
+    from factset.publish.release import FILES, MANIFEST
 
-    assert RELEASE_RECORD_FILES == tuple(f"{name}.jsonl" for name in FILES)
+    assert RELEASE_RECORD_FILES == tuple(f"{name}.jsonl" for name in FILES) and RELEASE_MANIFEST == MANIFEST
     (tmp_path / "tasks" / "stance").mkdir(parents=True)
     for name in (*RELEASE_RECORD_FILES, "tasks/stance/test.jsonl"):
         (tmp_path / name).write_text("{}\n", encoding="utf-8")

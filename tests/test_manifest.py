@@ -14,7 +14,7 @@ from factset.curation.validate import validate
 from factset.publish.build import build
 from factset.publish.release import MANIFEST, ReleaseError, load, verify
 
-from .conftest import RELEASES, write_jsonl
+from .conftest import RELEASES, fixture_seed_dir, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,8 @@ def built(tmp_path_factory):
     curated = folder / "curated"
     curated.mkdir()
     write_jsonl(curated / "records.jsonl", valid_records())
-    return build(curated, folder / "releases", "1.0.0", "2026-01-02", validate=lambda paths: validate(paths)).path
+    return build(curated, folder / "releases", "1.0.0", "2026-01-02", validate=lambda paths: validate(paths),
+                 seed_dir=fixture_seed_dir()).path
 
 
 @pytest.fixture

@@ -9,21 +9,42 @@ from factset.publish.build import build
 from factset.publish.release import ReleaseError, load, verify
 from factset.research.timeline import release_figures
 
-from .conftest import by_id, write_checkout, write_jsonl
+from .conftest import REPO, by_id, write_checkout, write_jsonl, write_seeds
+
+TOPICS = REPO / "data" / "topics.json"
 
 DATE = "2026-01-02"
 
 
+def releasable(records):
+    """The fixture's records, and a claim of src-004 (its origin is the passage src-004 gives of
+    Kirby's remark): every source then has a claim, as a release needs."""
+    origin = dict(by_id(records, "evd-000-001-02"), id="evd-004-001-01", claim_id="clm-004-001", role="origin")
+    claim = dict(by_id(records, "clm-000-001"), id="clm-004-001", source_id="src-004", claimant_id="ent-john-kirby", quantities=[],
+                 text="On 23 October 2024 John Kirby said North Korean troops entering combat in Russia's war was a very worrying possibility.",
+                 attestation={"label": "not_attested", "evidence_ids": []},
+                 verdict={"label": "not_enough_evidence", "evidence_ids": ["evd-004-001-01"],
+                          "justification": "Only the article itself reports the remark (evd-004-001-01)."})
+    return [*records, claim, origin]
+
+
 @pytest.fixture
-def curated(tmp_path, records):
+def seeds(tmp_path):
+    return write_seeds(tmp_path / "seeds")
+
+
+@pytest.fixture
+def curated(tmp_path, records, seeds):
     folder = tmp_path / "curated"
     folder.mkdir()
-    write_jsonl(folder / "records.jsonl", records)
+    write_jsonl(folder / "records.jsonl", releasable(records))
     return folder
 
 
-def run_build(curated, out, version="1.0.0", **kw):
-    return build(curated, out, version, DATE, validate=lambda paths: validate(paths), figures=release_figures, **kw)
+def run_build(curated, out, version="1.0.0", topics=TOPICS, **kw):
+    seeds = curated.parent / "seeds"
+    return build(curated, out, version, DATE, validate=lambda paths: validate(paths, seed_dir=seeds, topics=topics),
+                 figures=release_figures, seed_dir=seeds, topics=topics, **kw)
 
 
 def snapshot(folder):
@@ -38,7 +59,8 @@ def test_release_layout_and_manifest(tmp_path, curated):
             "croissant.json", "claimreview.jsonld", "schema/claim.schema.json"} <= set(files)
     manifest = json.loads(files["manifest.json"])
     assert manifest["version"] == "1.0.0" and manifest["date"] == DATE
-    assert manifest["counts"] == {"sources": 2, "entities": 1, "claims": 1, "evidence": 2}
+    assert manifest["counts"] == {"sources": 2, "entities": 1, "claims": 2, "evidence": 3}
+    assert files["topics.json"] == TOPICS.read_bytes() and "topics.json" in manifest["files"]
     assert set(manifest["files"]) == set(files) - {"manifest.json"}
     ids = [json.loads(line)["id"] for line in files["evidence.jsonl"].decode().splitlines()]
     assert ids == sorted(ids)
@@ -57,7 +79,7 @@ def test_existing_release_is_never_rewritten(tmp_path, curated, records):
     out = tmp_path / "releases"
     before = snapshot(run_build(curated, out).path)
     by_id(records, "ent-john-kirby")["role"] = "Spokesperson"
-    write_jsonl(curated / "records.jsonl", records)
+    write_jsonl(curated / "records.jsonl", releasable(records))
     with pytest.raises(ReleaseError, match="already exists .* data differ in: .*entities.jsonl.*set data/VERSION to 2.0.0"):
         run_build(curated, out)
     assert snapshot(out / "1.0.0") == before
@@ -66,7 +88,7 @@ def test_existing_release_is_never_rewritten(tmp_path, curated, records):
 
 def test_invalid_data_writes_nothing(tmp_path, curated, records):
     by_id(records, "clm-000-001")["claimant_id"] = "ent-nobody"
-    write_jsonl(curated / "records.jsonl", records)
+    write_jsonl(curated / "records.jsonl", releasable(records))
     with pytest.raises(ReleaseError, match="1 validation error"):
         run_build(curated, tmp_path / "releases")
     assert not (tmp_path / "releases").exists()
@@ -85,8 +107,8 @@ def test_load_verifies_and_returns_models(tmp_path, curated):
     run_build(curated, out, version="1.0.1")  # the same records: a PATCH
     latest = load(directory=out)
     assert latest.version == "1.0.1"
-    assert [c.id for c in latest.claims] == ["clm-000-001"]
-    assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 2
+    assert [c.id for c in latest.claims] == ["clm-000-001", "clm-004-001"]
+    assert len(latest.evidence) == latest.manifest["counts"]["evidence"] == 3
     assert load("1.0.0", directory=out).version == "1.0.0"
     with pytest.raises(ReleaseError, match="release '9.9.9' not found"):
         load("9.9.9", directory=out)
@@ -207,7 +229,7 @@ def test_build_into_a_read_only_folder_is_a_message(tmp_path, records, monkeypat
         return real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(type(tmp_path), "mkdir", read_only)
-    assert main(["build", "--data", str(data)]) == 2
+    assert main(["build", "--data", str(data), "--seeds", str(tmp_path / "seeds")]) == 2
     err = capsys.readouterr().err
     assert "Permission denied" in err and "Traceback" not in err
 
@@ -225,7 +247,53 @@ def test_build_on_a_full_disk_is_a_message(tmp_path, curated, monkeypatch, capsy
     monkeypatch.chdir(tmp_path)
     data = write_checkout(tmp_path, records)
     monkeypatch.setattr(type(tmp_path), "write_bytes", full)
-    assert main(["build", "--data", str(data)]) == 2
+    assert main(["build", "--data", str(data), "--seeds", str(tmp_path / "seeds")]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "Traceback" not in err
     assert [p.name for p in (data / "releases").iterdir()] == []
+
+
+# ------------------------------------------------------------ release rules
+
+
+def test_a_seed_without_source_is_not_released(tmp_path, curated, seeds):
+    (seeds / "007_0123456789abcdef.txt").write_text("A seventh article.", encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"breaks the release rules .*\n  - seed 007_0123456789abcdef.txt has no source record"):
+        run_build(curated, tmp_path / "releases")
+    assert not (tmp_path / "releases").exists()
+
+
+def reviewed(record):
+    """The record marked reviewed, with a blind review that agrees on every aspect."""
+    from factset.records.review import ASPECTS
+
+    labels = [{"aspect": aspect, "first": read(record), "second": read(record), "final": read(record)}
+              for aspect, read in ASPECTS[record["type"]].items()]
+    record["curation"] = {"curated_by": "tests", "review_status": "reviewed",
+                          "review": {"annotator": "second", "labels": labels}}
+    return record
+
+
+def test_a_reviewed_source_without_claim_is_not_released(tmp_path, curated, records):
+    write_jsonl(curated / "records.jsonl", records)  # src-004 is only quoted: a draft awaiting its claims
+    assert run_build(curated, tmp_path / "releases").status == "built"
+    reviewed(by_id(records, "src-004"))
+    write_jsonl(curated / "records.jsonl", records)
+    with pytest.raises(ReleaseError, match=r"\n  - source src-004 \(004_1457dd9868dddab3.txt\) has no claim, yet is reviewed"):
+        run_build(curated, tmp_path / "releases", version="2.0.0")
+
+
+def test_a_passage_flagged_for_one_claim_only_is_not_released(tmp_path, curated, records):
+    released = releasable(records)
+    by_id(released, "evd-000-001-02")["flags"] = [{"kind": "garbled_translation", "note": "Garbled."}]
+    write_jsonl(curated / "records.jsonl", released)  # evd-004-001-01 quotes the same passage, unflagged
+    with pytest.raises(ReleaseError, match=r"passage \[\d+:\d+\] of src-004 is quoted with different flags "
+                                           r"\(evd-000-001-02: garbled_translation; evd-004-001-01: none\)"):
+        run_build(curated, tmp_path / "releases")
+
+
+def test_a_release_needs_a_readable_topic_registry(tmp_path, curated):
+    bad = tmp_path / "topics.json"
+    bad.write_text('{"topics": [{"id": "x"}]}', encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"topic registry .*topics.json: /topics/0: an entry has exactly the keys"):
+        run_build(curated, tmp_path / "releases", topics=bad)

@@ -16,7 +16,7 @@ from factset.curation.validate import validate
 from factset.publish.build import build
 from factset.publish.release import ReleaseError
 
-from .conftest import CURATED, RELEASES, by_id, write_checkout, write_jsonl
+from .conftest import CURATED, RELEASES, by_id, fixture_seed_dir, write_checkout, write_jsonl
 
 DATE = "2026-01-02"
 
@@ -30,7 +30,10 @@ def figures_b(release):
 
 
 def run_build(curated, releases, version, figures=figures_a, **kw):
-    return build(curated, releases, version, DATE, validate=lambda paths: validate(paths), figures=figures, **kw)
+    # The fixture's records describe two seeds: the release rules look at a folder of those only.
+    seeds = None if curated == CURATED else fixture_seed_dir()
+    return build(curated, releases, version, DATE, validate=lambda paths: validate(paths), figures=figures,
+                 seed_dir=seeds, **kw)
 
 
 @pytest.fixture
@@ -153,10 +156,11 @@ def test_rebuilding_a_release_with_other_data_is_refused_with_the_bump_to_make(r
 def test_previews_and_releases_are_held_to_the_policy(tmp_path, records, monkeypatch, capsys, dated):
     monkeypatch.chdir(tmp_path)
     data = write_checkout(tmp_path, added(records), "1.0.0", dated=True)
-    assert main(["build", "--data", str(data)]) == 0
+    seeds = ["--seeds", str(tmp_path / "seeds")]
+    assert main(["build", "--data", str(data), *seeds]) == 0
     write_checkout(tmp_path, records, "1.1.0", dated)  # ent-analyst is gone
     capsys.readouterr()
-    assert main(["build", "--data", str(data)]) == 1
+    assert main(["build", "--data", str(data), *seeds]) == 1
     err = capsys.readouterr().err
     assert "drop 1 released record(s): ent-analyst" in err and "retract" in err and "Traceback" not in err
     assert not (tmp_path / "build" / "preview" / "1.1.0").exists() and not (data / "releases" / "1.1.0").exists()

@@ -186,6 +186,13 @@ SINGLE_RECORD_MISTAKES = {
     "quote not at its offsets": ("evd-000-001-02", lambda e: e.update(start=e["start"] + 1, end=e["end"] + 1)),
     "offsets not spanning the quote": ("evd-000-001-02", lambda e: e.update(end=e["end"] + 1)),
     "seed hash": ("src-004", lambda s: s.update(sha256="0" * 64)),
+    "evidence id of another claim": ("evd-000-001-02", lambda e: e.update(id="evd-000-002-02")),
+    "claim id of another seed": ("clm-000-001", lambda c: c.update(id="clm-004-001")),
+    "week not starting on its Monday": ("clm-000-001", lambda c: c["claim_date"].update(precision="week")),
+    "month not starting on its first": ("src-004", lambda s: s["published"].update(precision="month")),
+    "unknown topic": ("clm-000-001", lambda c: c.update(topic="nk-troop-count")),
+    "numeral not structured": ("clm-000-001", lambda c: c.update(text=c["text"] + " It named 12 units.")),
+    "record id in the text": ("clm-000-001", lambda c: c.update(text=c["text"] + " As src-004 says.")),
 }
 
 
@@ -193,20 +200,24 @@ SINGLE_RECORD_MISTAKES = {
 def test_the_block_prefilter_lets_every_single_record_rule_through(records, record_id, mistake):
     """needing_rules may skip a record only if record_findings would find nothing in it."""
     from factset.curation.record_rules import Block, SourceInfo, needing_rules, record_findings
+    from factset.curation.registry import choose
     from factset.curation.seeds import SeedStore, default_seed_dir
 
     seeds = SeedStore(default_seed_dir())
+    topics = choose().registry
+    assert topics is not None
     sources = {d["id"]: SourceInfo.of(d) for d in records if d["type"] == "source"}
     texts = {s.id: seeds.text_of(s.seed_file) for s in sources.values()}
     types = [d["type"] for d in records]
     del by_id(records, "clm-000-001")["quantities"]  # a quantity is always checked: without it, the claim may be skipped
-    assert not [d["id"] for d in records if record_findings(d, sources, seeds)]
-    assert needing_rules(Block.of(records, types), texts, sources) == [0, 1, 2]  # the sources and the entity only
+    assert not [d["id"] for d in records if record_findings(d, sources, seeds, topics)]
+    assert needing_rules(Block.of(records, types), texts, sources, topics) == [0, 1, 2]  # the sources and the entity only
 
-    mistake(by_id(records, record_id))
-    found = [d["id"] for d in records if record_findings(d, sources, seeds)]
-    assert found == [record_id]
-    assert record_id in [records[i]["id"] for i in needing_rules(Block.of(records, types), texts, sources)]
+    at = records.index(by_id(records, record_id))
+    mistake(records[at])  # (it may change the record's id)
+    found = [i for i, d in enumerate(records) if record_findings(d, sources, seeds, topics)]
+    assert found == [at]
+    assert at in needing_rules(Block.of(records, types), texts, sources, topics)
 
 
 def test_retraction_needs_a_reason(tmp_path, records):

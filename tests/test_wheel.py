@@ -124,11 +124,13 @@ def test_validate_and_load_from_the_wheel_alone(wheel_env, tmp_path):
               "'counts': {n: len(getattr(r, n)) for n in ('sources', 'entities', 'claims', 'evidence')}, "
               "'manifest': r.manifest['counts'], 'seeds': str(bundled('seeds')), "
               "'context': r.evidence[0].quote in r.context(r.evidence[0], chars=50), 'licences': licences, "
-              "'dir': 'load' in dir(factset), 'repr': len(repr(r))}))")
+              "'dir': 'load' in dir(factset), 'repr': len(repr(r)), "
+              "'topics': str(__import__('factset.curation.registry').curation.registry.choose().registry.path)}))")
     proc = run(bin_dir, bin_dir / "python", "-c", script, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["file"].startswith(str(bin_dir.parent)) and out["seeds"].startswith(str(bin_dir.parent))
+    assert out["topics"].startswith(str(bin_dir.parent))  # validate checks topics against the packaged registry
     assert out["version"] == versions(REPO / "data" / "releases")[-1]
     assert out["counts"] == out["manifest"]
     assert out["context"]  # the seed text around a quote, from the seeds in the wheel

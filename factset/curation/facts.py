@@ -27,6 +27,7 @@ from ..records.dates import period_end
 from ..records.labels import DECISIVE, LABELS, RELATION_KINDS, STANCES, SYMMETRIC_RELATIONS, TIME_ORDERED_RELATIONS, sides
 from .result import MAX_ERRORS_PER_FILE
 from .record_rules import Block
+from .result import KnockOn
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -145,8 +146,9 @@ class Facts:
     ref_index: array = _column("I")  # the reference's index in its list (chain, relations)
     speaks_for: dict[int, tuple[int, int]] = field(default_factory=dict)  # entity hash -> (its body's hash, row)
     narrators: dict[int, int] = field(default_factory=dict)  # source hash -> its narrator's hash
-    seed_sources: list = field(default_factory=list)  # (seed file, source hash, row) of every source
+    seed_sources: list = field(default_factory=list)  # (seed file, source hash, row, id numbered for it) of every source
     rejected: dict[str, tuple[int, int]] = field(default_factory=dict)  # id -> (file, line) of a record refused for its shape
+    rejected_evidence: dict[str, str] = field(default_factory=dict)  # claim id -> the first refused evidence naming it
     omitted: Counter = field(default_factory=Counter)  # file -> errors found beyond the cap, not reported
     error_limit: int = MAX_ERRORS_PER_FILE  # errors of one rule reported a file (the rest are counted)
 
@@ -221,7 +223,8 @@ class Facts:
                 self.speaks_for.setdefault(hash(d["id"]), (hash(body), base + i))
                 refs.append((base + i, body, _SPEAKS_FOR, 0))
             elif kind == "source":
-                self.seed_sources.append((d["seed_file"], hash(d["id"]), base + i))
+                self.seed_sources.append((d["seed_file"], hash(d["id"]), base + i,
+                                          d["id"][4:] == d["seed_file"].partition("_")[0]))
                 if (narrator := d.get("narrator_id")) is not None:
                     self.narrators.setdefault(hash(d["id"]), hash(narrator))
                     refs.append((base + i, narrator, _NARRATOR, 0))
@@ -265,6 +268,10 @@ class Facts:
                 for rid, (index, line) in values.items():
                     self.rejected.setdefault(rid, (index, line + line_shift))
                 continue
+            if name == "rejected_evidence":
+                for claim, evidence in values.items():
+                    self.rejected_evidence.setdefault(claim, evidence)
+                continue
             if name == "speaks_for":
                 for entity, (body, row) in values.items():
                     self.speaks_for.setdefault(entity, (body, row + base))
@@ -274,7 +281,7 @@ class Facts:
                     self.narrators.setdefault(source, narrator)
                 continue
             if name == "seed_sources":
-                self.seed_sources.extend((seed, source, row + base) for seed, source, row in values)
+                self.seed_sources.extend((seed, source, row + base, numbered) for seed, source, row, numbered in values)
                 continue
             if name in ("omitted", "error_limit"):  # (found only when resolving)
                 continue
@@ -316,7 +323,7 @@ class Facts:
             run = int(np.searchsorted(starts, row, "right")) - 1
             return int(run_files[run]), int(run_lines[run]) + int(row) - int(starts[run])
 
-        self._loc = loc
+        self._loc, self._where = loc, where
         self._run_bounds = starts, run_files
         self._checked = np.repeat(run_files >= against_files, np.diff(np.append(starts, len(self.ids))))
         ids = np.frombuffer(self.ids, dtype=np.int64)
@@ -413,17 +420,27 @@ class Facts:
 
     def _one_source_per_seed(self, reread, where):
         """A seed file has one source record: under two source ids, an article could
-        corroborate its own claims as if it were another source."""
+        corroborate its own claims as if it were another source. Its id is 'src-' and the
+        seed's number (``src-003`` of ``003_….txt``), compared as written; a second source
+        of a seed is told that, not also that its id is not the seed's (it could not be)."""
         first: dict[str, tuple[int, int]] = {}  # seed file -> (source hash, row) of its first source
-        twins = []
-        for seed, source, row in sorted(self.seed_sources, key=lambda s: s[2]):
-            if seed not in first:
-                first[seed] = (source, row)
-            elif source != first[seed][0] and self._checked[row]:  # (one id twice is a duplicate id)
-                twins.append((row, first[seed][1]))
-        if not twins:
+        twins, misnumbered = [], []
+        for seed, source, row, numbered in sorted(self.seed_sources, key=lambda s: s[2]):
+            if seed in first and source != first[seed][0]:
+                if self._checked[row]:  # (one id twice is a duplicate id)
+                    twins.append((row, first[seed][1]))
+                continue
+            first.setdefault(seed, (source, row))
+            if not numbered and self._checked[row]:
+                misnumbered.append(row)
+        if not (twins or misnumbered):
             return
-        records = reread([self._loc(r) for pair in twins for r in pair])
+        records = reread([*(self._loc(r) for pair in twins for r in pair), *map(self._loc, misnumbered)])
+        for row in misnumbered:
+            d = records[self._loc(row)]
+            number = d["seed_file"].partition("_")[0]
+            yield self._loc(row), "/id", (f"source id {d['id']!r} does not match its seed file {d['seed_file']!r}: a source "
+                                          f"id is 'src-' and the seed file's number, here 'src-{number}'")
         for row, first_row in twins:
             loc, first_loc = self._loc(row), self._loc(first_row)
             seed = records[loc]["seed_file"]
@@ -521,7 +538,7 @@ class Facts:
             loc = self._loc(row)
             target = _at(records[loc], pointer)
             if target in self.rejected:
-                yield loc, pointer, f"{kind} {target!r} is itself invalid (see {where(self.rejected[target])})"
+                yield loc, pointer, KnockOn(f"{kind} {target!r} is itself invalid (see {where(self.rejected[target])})")
             else:
                 yield loc, pointer, f"{kind} {target!r} does not exist"
 
@@ -645,6 +662,18 @@ class Facts:
 
         # Cited evidence (verdicts and attestations): does it exist, belong to the citing claim,
         # and decide (or attest)?
+        # Claims judged without one of their evidence records, refused for its shape: what is
+        # found wrong with their verdict may follow from that (a knock-on, which names it).
+        refused = {hash(claim): evidence for claim, evidence in self.rejected_evidence.items()}
+        claim_hashes = ids[claim_rows] if refused else None
+
+        def said(c: int, text: str) -> str:
+            evidence = refused.get(int(claim_hashes[c])) if refused else None
+            if evidence is None:
+                return text
+            return KnockOn(f"{text} (judged without {evidence!r}, which is itself invalid: see "
+                           f"{self._where(self.rejected[evidence])})")
+
         evidence = ids[evidence_rows]
         del ids
         self._drop("ids")
@@ -701,30 +730,30 @@ class Facts:
             return found[self._first_of(claim_rows[found].astype(np.int64))]
 
         for c in capped(judged & ~has_evidence):
-            messages.append((self._loc(claim_rows[c]), "", "claim has no evidence record (every claim needs its origin passage at least)"))
-        need_source = [self._loc(claim_rows[c]) for c in capped(judged & has_evidence & ~has_origin)]
+            messages.append((self._loc(claim_rows[c]), "", said(c, "claim has no evidence record (every claim needs its origin passage at least)")))
+        need_source = [(self._loc(claim_rows[c]), c) for c in capped(judged & has_evidence & ~has_origin)]
         for c in capped(wrong_label):
             counts = ", ".join(f"{STANCES[s]}={int(per_stance[s][c])}" for s in (_SUPPORTS, _REFUTES))
-            messages.append((self._loc(claim_rows[c]), "/verdict/label",
+            messages.append((self._loc(claim_rows[c]), "/verdict/label", said(c,
                              f"verdict {LABELS[labels[c]]!r} does not follow from the independent evidence (related "
                              f"passages of other sources whose speaker is not on the claimant's side: {counts}): "
-                             f"expected {LABELS[expected[c]]!r}"))
+                             f"expected {LABELS[expected[c]]!r}")))
         for c in capped(uncited):
             label = LABELS[expected[c]]
             missing = sorted(DECISIVE[label] - {STANCES[s] for s in np.flatnonzero(cited_stances[c])})
-            messages.append((self._loc(claim_rows[c]), "/verdict/evidence_ids",
-                             f"a {label!r} verdict must cite the independent evidence that decides it: none cited with stance {' or '.join(missing)}"))
+            messages.append((self._loc(claim_rows[c]), "/verdict/evidence_ids", said(c,
+                             f"a {label!r} verdict must cite the independent evidence that decides it: none cited with stance {' or '.join(missing)}")))
         for c in capped(wrong_attestation):
             if attested[c]:
                 text = "'attested' needs a passage of another source with stance 'attests' (the claimant's side making this statement)"
             else:
                 text = (f"{int(attested_by[c])} passage(s) of other sources attest this statement (stance 'attests'): "
                         "the label is 'attested', with their ids in evidence_ids")
-            messages.append((self._loc(claim_rows[c]), "/attestation/label", text))
+            messages.append((self._loc(claim_rows[c]), "/attestation/label", said(c, text)))
         lists_any = np.bincount(np.searchsorted(claim_rows, attesting_rows), minlength=n) > 0  # (none: a single-record rule)
         for c in capped(judged & attested & (attested_by > 0) & lists_any & ~attesting_stances[:, _ATTESTS]):
             messages.append((self._loc(claim_rows[c]), "/attestation/evidence_ids",
-                             "an 'attested' claim lists at least one attesting passage of another source"))
+                             said(c, "an 'attested' claim lists at least one attesting passage of another source")))
 
         def foreign(foreign_at, cited_rows, field):
             out = []  # (claim location, pointer, index among its citations, evidence location or None)
@@ -745,13 +774,15 @@ class Facts:
         yield from messages
         if not (need_source or strangers or own_word_locs or foreign_attest_locs):
             return
-        records = reread([*need_source, *(loc for loc, _, _, _ in strangers),
+        records = reread([*(loc for loc, _ in need_source), *(loc for loc, _, _, _ in strangers),
                           *(ev for _, _, _, ev in strangers if ev is not None), *own_word_locs, *foreign_attest_locs])
-        for loc in need_source:
-            yield loc, "", f"claim has no evidence with role 'origin' in its own source {records[loc]['source_id']}"
+        for loc, c in need_source:
+            yield loc, "", said(c, f"claim has no evidence with role 'origin' in its own source {records[loc]['source_id']}")
         for loc, field_name, index, ev_loc in strangers:
             ev_id = records[loc][field_name]["evidence_ids"][index]
-            if ev_loc is None:
+            if ev_loc is None and ev_id in self.rejected:
+                text = KnockOn(f"cited evidence {ev_id!r} is itself invalid (see {self._where(self.rejected[ev_id])})")
+            elif ev_loc is None:
                 text = f"cited evidence {ev_id!r} does not exist"
             elif records[ev_loc]["claim_id"] == records[loc]["id"]:
                 text = f"cited evidence {ev_id!r} is retracted: it counts for nothing, cite what decides instead"

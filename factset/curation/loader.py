@@ -250,7 +250,7 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
         if not path.is_dir():
             add(path)
             continue
-        if (path / "manifest.json").is_file():  # a release: its record files, not its task views
+        if is_release(path):  # a release: its record files, not its task views
             for name in RELEASE_RECORD_FILES:
                 add(path / name)
             continue
@@ -272,5 +272,11 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
 
 
 NOT_FOLLOWED = "a symbolic link is not followed: name the file itself to read it"
+RELEASE_MANIFEST = "manifest.json"  # what makes a folder a release (factset.publish.release.MANIFEST)
+
+
+def is_release(folder: Path) -> bool:
+    """Whether a folder is a release: it holds a manifest."""
+    return (folder / RELEASE_MANIFEST).is_file()
 # The record files of a release folder (as factset.publish.release.FILES names them; a test keeps them equal).
 RELEASE_RECORD_FILES = ("sources.jsonl", "entities.jsonl", "claims.jsonl", "evidence.jsonl")

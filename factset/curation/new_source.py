@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..records.dates import period_end
+from ..records.dates import period_end, period_start
 from ..records.models import Source
 from .hygiene import check_text, hostile_character
 from .loader import read_lines
@@ -138,8 +138,7 @@ def parse_date(value: str, precision: str, today: dt.date) -> dt.date:
     if date > today:
         raise Refused(f"--published {value}: is after today ({today}); an article cannot be published in the future",
                       usage=True)
-    first = {"day": date, "week": date - dt.timedelta(days=date.weekday()), "month": date.replace(day=1),
-             "year": date.replace(month=1, day=1)}[precision]
+    first = period_start(date, precision)
     if first != date:
         raise Refused(f"--published {value} with --precision {precision}: a {precision} is written as its first day "
                       f"({first}, standing for {first} to {period_end(first, precision)})", usage=True)

@@ -10,12 +10,15 @@ records are in :mod:`factset.curation.facts`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..records.dates import period_end
+from ..records.dates import period_end, period_start
 from ..records.labels import NON_FACTUAL_KINDS
 from ..records.review import ASPECTS
+from .numerals import states_numerals, unstructured
+from .registry import Registry
 from .seeds import SeedError, SeedStore
 
 
@@ -56,6 +59,99 @@ def check_quantity(q: dict, at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}/{'low' if low is not None else 'high'}", f"'{qualifier} N' is value N alone: leave low and high out"
     elif qualifier == "between" and value is not None:
         yield f"{at}/value", "'between A and B' is low A and high B, with no value"
+
+
+def check_ids(d: dict) -> Iterator[tuple[str, str]]:
+    """An id carries its origin: a claim's first number is its source's, an evidence id is its
+    claim's numbers and a running number (docs/CURATION.md, "Ids"); a source's number is its
+    seed file's (checked with one source per seed, in :mod:`factset.curation.facts`). The
+    numbers are compared as written (``clm-003-…`` is not of ``src-0003``)."""
+    kind, rid = d["type"], d["id"]
+    if kind == "evidence":
+        claim = d["claim_id"]
+        stem, _, running = rid.rpartition("-")
+        if stem[4:] != claim[4:]:
+            yield "/id", (f"evidence id {rid!r} does not follow its claim {claim!r}: an evidence id is its claim's "
+                          f"numbers and a running number, e.g. 'evd-{claim[4:]}-{running}'")
+    elif kind == "claim":
+        seed, running = rid[4:].split("-")
+        source = d["source_id"][4:]
+        if seed != source:
+            yield "/id", (f"claim id {rid!r} has the number of seed {seed}, but its source is {d['source_id']}: a claim "
+                          f"id starts with its source's number, e.g. 'clm-{source}-{running}'")
+
+
+def _dates(d: dict) -> Iterator[tuple[str, dict]]:
+    """``(pointer, dated value)`` of every date a record holds."""
+    if d["type"] == "claim":
+        yield "/claim_date", d["claim_date"]
+        for i, q in enumerate(d.get("quantities") or ()):
+            if q.get("as_of") is not None:
+                yield f"/quantities/{i}/as_of", q["as_of"]
+    elif d["type"] == "source" and d.get("published") is not None:
+        yield "/published", d["published"]
+
+
+_PERIOD_START = {"week": "the Monday of its ISO week", "month": "the first day of its month", "year": "1 January of its year"}
+
+
+def _starts_period(date: dict) -> bool:
+    """Whether a dated value is the first day of its period (cheap: for the block prefilter)."""
+    precision, value = date["precision"], date["value"]
+    if precision == "day":
+        return True
+    if precision == "month":
+        return value[8:] == "01"
+    if precision == "year":
+        return value[5:] == "01-01"
+    return _misdated(date) is None
+
+
+def _misdated(date: dict) -> str | None:
+    """The date a value of week/month/year precision should be (its period's first day), if it is not."""
+    if date["precision"] == "day":
+        return None
+    try:
+        value = dt.date.fromisoformat(date["value"])
+    except ValueError:  # a date Python cannot hold: refused with the shape of the record
+        return None
+    start = period_start(value, date["precision"])
+    return None if start == value else start.isoformat()
+
+
+def check_dates(d: dict) -> Iterator[tuple[str, str]]:
+    """A date of week, month or year precision is written as the first day of its period."""
+    for at, date in _dates(d):
+        start = _misdated(date)
+        if start is not None:
+            precision = date["precision"]
+            yield f"{at}/value", (f"a date of precision {precision!r} is written as {_PERIOD_START[precision]}: "
+                                  f"use {start} (the {precision} of {date['value']}), or precision 'day' for that day")
+
+
+# A record id in running text: the dataset's own names mean nothing to a reader of the claim.
+# (Written from the hyphen, with lookbehinds for the prefix and the word boundary before it, so
+# that the search skips from hyphen to hyphen at C speed: they are rare in text, letters are not.)
+RECORD_ID_IN_TEXT = re.compile(r"-(?<=src-|ent-|clm-|evd-)(?<!\w\w\w\w-)[0-9a-z]")
+
+
+def check_claim_text(d: dict) -> Iterator[tuple[str, str]]:
+    """A claim reads on its own, outside factset: its text names no record id."""
+    found = RECORD_ID_IN_TEXT.search(d["text"])
+    if found is not None:
+        word = d["text"][found.start() - 3:].split()[0].rstrip(".,;:)")
+        yield "/text", (f"the text names the record id {word!r}: a claim is read outside factset, so say who or what "
+                        "it is in words (e.g. 'the Associated Press'); ids belong in the fields")
+
+
+def check_numerals(d: dict) -> Iterator[tuple[str, str]]:
+    """Every number a claim text states is one of its quantities (:mod:`factset.curation.numerals`)."""
+    missing = unstructured(d["text"], d.get("quantities") or ())
+    if missing:
+        listed = ", ".join(f"{n!r} (at {at})" for at, n in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        yield "/text", (f"the text states {listed}, which no quantity structures: add a quantity whose text is the "
+                        "number as written (e.g. 'about 10,000'); dates, years, ordinals, article numbers and names "
+                        "with digits need none (docs/CURATION.md, 'Numbers')")
 
 
 @dataclass(frozen=True)
@@ -125,16 +221,24 @@ def check_claim_labels(d: dict) -> Iterator[tuple[str, str]]:
         yield "/attestation/evidence_ids", "a 'not_attested' claim lists no attesting passage (or is it 'attested'?)"
 
 
-def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -> list[tuple[str, str]]:
+def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore,
+                    topics: Registry | None = None) -> list[tuple[str, str]]:
     """Rules of one record: ``(pointer, message)`` for each finding.
 
     Rules that need the record's source run only when the source is known
-    (``sources``); the caller defers the record otherwise.
+    (``sources``); the caller defers the record otherwise. Topics are checked
+    against ``topics`` (none when it is None).
     """
-    out: list[tuple[str, str]] = list(check_curation(d))
+    out: list[tuple[str, str]] = list(check_ids(d))
+    out.extend(check_curation(d))
+    out.extend(check_dates(d))
     kind = d["type"]
     if kind == "claim":
         out.extend(check_claim_labels(d))
+        out.extend(check_claim_text(d))
+        out.extend(check_numerals(d))
+        if topics is not None and d.get("topic") is not None:
+            out.extend(topics.check(d["topic"]))
         quantities = d.get("quantities") or ()
         if d["kind"] == "numeric_estimate" and not quantities:
             out.append(("/quantities", "a numeric_estimate claim needs at least one quantity"))
@@ -155,7 +259,7 @@ def record_findings(d: dict, sources: dict[str, SourceInfo], seeds: SeedStore) -
         if source is not None:
             text = seeds.text_of(source.seed_file, source.sha256)
             if text is None or text[d["start"]:d["end"]] != d["quote"] or d["end"] <= d["start"]:
-                out.extend(check_evidence_text(d, source, seeds))
+                out.extend(check_evidence_text(d, source, seeds, sources))
     elif kind == "source":
         out.extend(check_source_seed(d, seeds))
     elif kind == "entity" and d.get("speaks_for") == d["id"]:
@@ -189,14 +293,17 @@ class Block:
         return len(self.evidence) + len(self.claims) == len(self.records)
 
 
-def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, SourceInfo]) -> list[int]:
+def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, SourceInfo],
+                  topics: Registry | None = None) -> list[int]:
     """Indices of the records of a valid block that :func:`record_findings` must see, in order.
 
     The rest are records in which it would surely find nothing: whose curation is
     in order; evidence whose quote stands at its offsets in the seed text
-    (``texts``: by source id) of a known source, origin passages attesting; claims
-    of a known source, dated within its publication, with no quantity to check,
-    no relation to themselves, and labels in order.
+    (``texts``: by source id) of a known source, origin passages attesting, ids
+    following their claims'; claims of a known source, numbered for it, dated
+    within its publication on a day that starts its period, of a registered topic,
+    with no quantity to check, no numeral or record id in the text, no relation to
+    themselves, and labels in order.
     Proving that for a whole block in one comprehension a type costs far less
     than a call per record. Whatever :func:`record_findings` checks must be let
     through here (``tests/test_rules.py`` checks that on every rule).
@@ -207,11 +314,18 @@ def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, Source
               or d["end"] - d["start"] != len(d["quote"])
               or not text.startswith(d["quote"], d["start"])
               or (d["role"] == "origin" and d["stance"] != "attests")
+              # the id is the claim's numbers and a two-digit running number (else check_ids looks)
+              or d["id"][4:-3] != d["claim_id"][4:]
               or _findings(check_curation, d)]
+    known_topics = topics.topics if topics is not None else None
     needed += [i for i, d in zip(block.claims_at, block.claims)
                if d.get("quantities") or d["kind"] == "numeric_estimate"
                or (source := sources.get(d["source_id"])) is None
+               or d["id"][4:7] != d["source_id"][4:]  # a seed number of three digits, its source's (else check_ids looks)
                or (source.published_end is not None and d["claim_date"]["value"] > source.published_end)
+               or not _starts_period(d["claim_date"])
+               or (known_topics is not None and (topic := d.get("topic")) is not None and topic not in known_topics)
+               or states_numerals(d["text"]) or RECORD_ID_IN_TEXT.search(d["text"])
                or ((relations := d.get("relations")) and d["id"] in [rel["target"] for rel in relations])
                or _findings(check_claim_labels, d) or _findings(check_curation, d)]
     if not block.only_claims_and_evidence():  # sources and entities: always checked
@@ -219,8 +333,11 @@ def needing_rules(block: Block, texts: dict[str, str], sources: dict[str, Source
     return sorted(needed)  # in file order: a new source is then known before the records after it are checked
 
 
-def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore) -> Iterator[tuple[str, str]]:
-    """The quote stands at its offsets in the seed of its source (the very seed the source hashed)."""
+def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore,
+                        sources: dict[str, SourceInfo] | None = None) -> Iterator[tuple[str, str]]:
+    """The quote stands at its offsets in the seed of its source (the very seed the source
+    hashed); if it does not, the message says where it does stand: elsewhere in that seed,
+    in the seed of another of ``sources``, or, failing both, what the closest passage reads."""
     try:
         seed = seeds.get(source.seed_file) if source.sha256 is None else seeds.verified(source.seed_file, source.sha256)
     except SeedError as exc:
@@ -228,21 +345,45 @@ def check_evidence_text(ev: dict, source: SourceInfo, seeds: SeedStore) -> Itera
             yield "/source_id", f"the seed of {source.id} cannot be used: {exc}"
         return  # else reported once, on the source
     start, end, quote = ev["start"], ev["end"], ev["quote"]
+
+    def where_it_stands() -> str:
+        try:
+            at, stop = seed.locate(quote)
+            return f"; the quote stands at start={at}, end={stop} (run 'factset offsets --write' to fix)"
+        except SeedError as exc:
+            return f"; {_in_another_seed(quote, source, sources or {}, seeds) or exc}"
+
     if end <= start:
-        yield "/end", f"end ({end}) must be greater than start ({start})"
+        yield "/end", f"end ({end}) must be greater than start ({start}){where_it_stands()}"
         return
     if end > len(seed.text):
-        yield "/end", f"end ({end}) is past the end of {source.seed_file} ({len(seed.text)} characters)"
+        yield "/end", f"end ({end}) is past the end of {source.seed_file} ({len(seed.text)} characters){where_it_stands()}"
         return
     found = seed.text[start:end]
     if found == quote:
         return
-    try:
-        at, stop = seed.locate(quote)
-        hint = f"; the quote stands at start={at}, end={stop} (run 'factset offsets --write' to fix)"
-    except SeedError as exc:
-        hint = f"; {exc}"
-    yield "/quote", f"quote is not the text at [{start}:{end}] of {source.seed_file}, which reads {found[:60]!r}{hint}"
+    yield "/quote", f"quote is not the text at [{start}:{end}] of {source.seed_file}, which reads {found[:60]!r}{where_it_stands()}"
+
+
+_OTHER_SEEDS = 64  # seeds of other sources searched for a quote not found in its own (a bound on the cost)
+
+
+def _in_another_seed(quote: str, source: SourceInfo, sources: dict[str, SourceInfo], seeds: SeedStore) -> str | None:
+    """Where a quote that is not in its source's seed stands in the seed of another known source."""
+    if quote in (seeds.text_of(source.seed_file, source.sha256) or ""):
+        return None  # in its own seed, more than once: locate says where
+    searched = {source.seed_file}
+    for other in sources.values():
+        if other.seed_file in searched:
+            continue
+        searched.add(other.seed_file)
+        if len(searched) > _OTHER_SEEDS:
+            break
+        at = (seeds.text_of(other.seed_file, other.sha256) or "").find(quote)  # only a seed its source vouches for
+        if at != -1:
+            return (f"the quote is not in {source.seed_file}, it stands in {other.seed_file}, the seed of {other.id}, at "
+                    f"start={at}, end={at + len(quote)}: is source_id {other.id!r} meant?")
+    return None
 
 
 def check_source_seed(src: dict, seeds: SeedStore) -> Iterator[tuple[str, str]]:

@@ -65,16 +65,37 @@ def _schema_errors(validator, data: dict) -> Iterator[tuple[str, str]]:
 
 
 _ID_KINDS = {"src": "source", "ent": "entity", "clm": "claim", "evd": "evidence"}
+# What a value of a patterned field looks like, where the schema gives no example (by field name).
+_EXAMPLES = {
+    "seed_file": ("a seed file name", "003_79ee2a5e145d287a.txt (the name of a file of seeds/)"),
+    "sha256": ("a sha256", "64 lower-case hexadecimal digits (sha256sum seeds/FILE)"),
+    "language": ("a language tag", "'en' (BCP 47)"),
+    "topic": ("a topic id", "'nk-troops-in-russia-count' (lower-case words joined by hyphens)"),
+}
+
+
+def _shown(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _message(err) -> str:
-    """jsonschema's message, made specific where it would be cryptic."""
-    if err.validator == "pattern" and isinstance(err.instance, str) and err.validator_value[1:4] in _ID_KINDS:
-        expected = _ID_KINDS[err.validator_value[1:4]]
-        got = _ID_KINDS.get(err.instance[:3]) if err.instance[3:4] == "-" else None
-        if got and got != expected:
-            return f"{err.instance!r} is the id of a {got}; a {expected} id is expected here"
-        return f"{err.instance!r} is not a valid {expected} id (pattern {err.validator_value})"
+    """jsonschema's message, made specific where it would be cryptic: ids and other patterned
+    values get an example rather than a regular expression, dates the format to use."""
+    if err.validator == "pattern" and isinstance(err.instance, str):
+        if err.validator_value[1:4] in _ID_KINDS:
+            expected = _ID_KINDS[err.validator_value[1:4]]
+            got = _ID_KINDS.get(err.instance[:3]) if err.instance[3:4] == "-" else None
+            if got and got != expected:
+                return f"{_shown(err.instance)} is the id of a {got}; a {expected} id is expected here"
+            example = (err.schema.get("examples") or ["?"])[0]
+            return f"{_shown(err.instance)} is not a valid {expected} id: e.g. {example!r} (docs/CURATION.md, 'Ids')"
+        name = err.absolute_path[-1] if err.absolute_path else None
+        if name in _EXAMPLES:
+            what, example = _EXAMPLES[name]
+            return f"{_shown(err.instance)} is not {what}: e.g. {example}"
+    if err.validator == "format" and err.validator_value == "date":
+        return f"{_shown(err.instance)} is not a date: use YYYY-MM-DD, a day of the calendar (e.g. '2024-10-23')"
     if err.validator in ("anyOf", "oneOf") and err.context and all(c.validator == "type" for c in err.context):
         types = []
         for c in err.context:
@@ -107,7 +128,8 @@ def check_slow(raw: bytes, first_line: bool) -> tuple[dict | None, list[Finding]
     if not isinstance(kind, str) or kind not in RECORD_TYPES:  # (a list or an object cannot even be looked up)
         got = "missing" if kind is None else f"{kind!r}"
         return None, [("/type", "schema", f"record type is {got}; expected one of: {', '.join(RECORD_TYPES)}")], data
-    findings = [(at, "schema", msg) for at, msg in _schema_errors(_VALIDATORS[kind], data)]
+    # Each finding once: jsonschema reports a missing field in each error about its object.
+    findings = list(dict.fromkeys((at, "schema", msg) for at, msg in _schema_errors(_VALIDATORS[kind], data)))
     if findings:
         return None, findings, data
     try:

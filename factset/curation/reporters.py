@@ -37,6 +37,8 @@ def text(result: Result, out: TextIO) -> None:
     for path, n in sorted(result.omitted.items()):
         shown_here = sum(e.path == path for e in result.errors)
         out.write(f"{shown(path)}: {n:,} more error(s) in this file, not shown (the first {shown_here:,} are)\n")
+    for note in result.notes:
+        out.write(f"note: {shown(note)}\n")
     counts = ", ".join(f"{n} {t}" for t, n in sorted(result.records.items())) or "no valid records"
     if result.ok:
         out.write(f"ok: {result.files} file(s), {counts}\n")
@@ -56,6 +58,7 @@ def as_json(result: Result, out: TextIO) -> None:
         "records": dict(sorted(result.records.items())),
         "errors": [dict(e.as_dict(), path=shown(e.path), message=_encodable(e.message)) for e in result.sorted_errors()],
         "omitted": {shown(path): n for path, n in sorted(result.omitted.items())},  # errors beyond the cap, by file
+        "notes": [_encodable(note) for note in result.notes],
     }
     out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 

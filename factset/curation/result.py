@@ -11,6 +11,12 @@ STAGES = ("read", "json", "schema", "model", "rules")
 Finding = tuple[str, str, str]  # (pointer, stage, message) of one line, before it is located
 
 
+class KnockOn(str):
+    """The message of an error that follows from another one, which it names ("… is itself
+    invalid (see FILE:LINE)"): reports list it after every root cause, so that a reader
+    fixes the causes first."""
+
+
 @dataclass(frozen=True, order=True)
 class Error:
     path: str
@@ -30,7 +36,8 @@ MAX_ERRORS_PER_FILE = 1000
 
 
 def error_order(e: Error) -> tuple:
-    return e.path, e.line, STAGES.index(e.stage), e.pointer, e.message
+    """Report order: root causes first, then knock-on errors; each in file, line and stage order."""
+    return isinstance(e.message, KnockOn), e.path, e.line, STAGES.index(e.stage), e.pointer, e.message
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Result:
     errors: list[Error] = field(default_factory=list)  # at most MAX_ERRORS_PER_FILE a file, once capped
     files: int = 0
     records: Counter = field(default_factory=Counter)  # valid records by type
+    notes: list[str] = field(default_factory=list)  # what was not checked, and why
     omitted: Counter = field(default_factory=Counter)  # path -> errors found beyond the cap, not kept
 
     @property

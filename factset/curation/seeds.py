@@ -81,7 +81,64 @@ def _hint(text: str, quote: str) -> str:
             f"; it matches at {at} only if curly quotes/dashes are treated as straight ones: "
             f"copy the passage exactly, e.g. {text[at:at + len(quote)]!r}"
         )
-    return ""
+    return closest_passage(text, quote)
+
+
+_ANCHOR = 12  # characters of the quote that must stand in the text for a passage to count as close
+_SHOWN = 40  # characters of a difference shown at each end
+
+
+def _longest(found, n: int) -> int:
+    """The largest k <= n with ``found(k)`` (which holds for every smaller k once it holds)."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if found(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _clip(text: str) -> str:
+    return repr(text) if len(text) <= 2 * _SHOWN else repr(text[:_SHOWN] + "…" + text[-_SHOWN:])
+
+
+def closest_passage(text: str, quote: str) -> str:
+    """Where the passage of ``text`` most like ``quote`` stands and how it differs, as the tail of
+    a message ("" if no passage shares a dozen characters with the quote's start or end).
+
+    The passage is anchored by the longest start (or, failing that, end) of the quote that
+    stands in the text; the difference is what follows the anchor up to where the quote's end
+    stands again: a typo, a word changed or left out shows as just that. Costs a few dozen
+    substring searches, whatever the quote.
+    """
+    head = _longest(lambda k: quote[:k] in text, min(len(quote), 400))
+    tail = _longest(lambda k: quote[len(quote) - k:] in text, min(len(quote), 400))
+    if max(head, tail) < min(_ANCHOR, len(quote)):
+        return ""
+    if head >= tail:
+        start = text.find(quote[:head])
+        rest = quote[head:]
+        # The longest end of the rest that stands in the text shortly after the anchor.
+        window = text[start + head:start + len(quote) + _SHOWN]
+        back = _longest(lambda k: rest[len(rest) - k:] in window, min(len(rest), 400))
+        gap = window.find(rest[len(rest) - back:]) if back else min(len(rest), len(window))
+        seed_part, quote_part = window[:gap], rest[:len(rest) - back]
+        end = start + head + gap + back
+        before, after = quote[max(0, head - 20):head], rest[len(rest) - back:][:20]
+    else:
+        end = text.find(quote[len(quote) - tail:]) + tail
+        rest = quote[:len(quote) - tail]
+        window_start = max(0, end - tail - len(rest) - _SHOWN)
+        window = text[window_start:end - tail]
+        front = _longest(lambda k: rest[:k] in window, min(len(rest), 400))
+        gap = window.rfind(rest[:front]) + front if front else max(0, len(window) - len(rest))
+        seed_part, quote_part = window[gap:], rest[front:]
+        start = window_start + gap - front
+        before, after = rest[max(0, front - 20):front], quote[len(quote) - tail:][:20]
+    return (f"; the closest passage, at start={start}, end={end}, reads {_clip(before + seed_part + after)} "
+            f"where the quote has {_clip(before + quote_part + after)}")
 
 
 class SeedStore:

@@ -29,6 +29,7 @@ from .loader import DEFAULT_MAX_LINE_BYTES, EMPTY_FILE, inputs, line_chunks, lin
 from .result import MAX_ERRORS_PER_FILE, Error, Result, keep_first
 from .facts import Facts
 from .record_rules import SourceInfo, needing_rules, record_findings
+from .registry import Registry, choose as choose_registry
 from .seeds import SeedStore, default_seed_dir
 
 RANGE_BYTES = 8 << 20  # a byte range, a task: small enough to balance workers, large enough to amortise
@@ -39,6 +40,7 @@ class Options:
     seed_dir: Path
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     fast: bool = True
+    topics: Registry | None = None  # None: topics are not checked
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def _run(task: Task) -> TaskResult:
     """Check one byte range: a chunk of lines at a time where the block checker vouches
     for all of them, else line by line; the result is the same either way."""
     checker, seeds, sources, options = _STATE["checker"], _STATE["seeds"], _STATE["sources"], _STATE["options"]
+    topics = options.topics
     check_block = _STATE["blocks"].check if _STATE["blocks"] is not None else None
     out = TaskResult()
     limit, checked, path, index = options.max_line_bytes, task.checked, task.path, task.file_index
@@ -101,7 +104,7 @@ def _run(task: Task) -> TaskResult:
         if kind != "entity" and kind != "source" and record["source_id"] not in sources:
             deferred.append(number)
             return
-        found = record_findings(record, sources, seeds)
+        found = record_findings(record, sources, seeds, topics)
         if found:
             errors.extend(Error(path, number, at, "rules", msg, record["id"]) for at, msg in found)
 
@@ -114,6 +117,8 @@ def _run(task: Task) -> TaskResult:
             if record is None:
                 if rid is not None:
                     facts.rejected.setdefault(rid, (index, number))
+                    if data.get("type") == "evidence" and isinstance(data.get("claim_id"), str):
+                        facts.rejected_evidence.setdefault(data["claim_id"], rid)
                 return
         kind = record["type"]
         if checked:
@@ -144,7 +149,7 @@ def _run(task: Task) -> TaskResult:
         records += len(block.records)
         if checked:
             counts.update(block.types)
-        for i in needing_rules(block, texts, sources):
+        for i in needing_rules(block, texts, sources, topics):
             rules(block.records[i], block.types[i], first + i)
         add_block(block, index, first)
         if len(errors) > _CAP_AT:
@@ -169,16 +174,21 @@ def validate(
     jobs: int = 1,
     fast: bool = True,
     progress: bool = False,
+    topics: Path | None = None,
 ) -> Result:
     """Check the records of ``paths``; ``against`` holds published records they may refer to.
 
     Records of ``against`` are trusted (they were validated when released):
     they resolve references and claim ids, and are not themselves reported on.
+    Topics are checked against the registry ``topics``, by default the one that
+    applies (:mod:`factset.curation.registry`).
     """
-    options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast)
+    against = [Path(p) for p in against]
+    registry = choose_registry(against, topics)
+    options = Options(seed_dir or default_seed_dir(), max_line_bytes, fast, registry.registry)
     paths = [Path(p) for p in paths]
     checked_files, skipped = inputs(paths)
-    published, skipped_published = inputs([Path(p) for p in against])
+    published, skipped_published = inputs(against)
     # A file given both ways is checked (and so not also trusted): each file is read once.
     checked_ids = {_identity(p) for p in checked_files}
     files = [(p, False) for p in published if _identity(p) not in checked_ids] + [(p, True) for p in checked_files]
@@ -189,6 +199,11 @@ def validate(
 
     result = Result(files=sum(checked for _, checked in files))
     result.errors.extend(Error(str(path), 0, "", "read", reason) for path, reason in skipped_published + skipped)
+    if registry.error is not None:
+        exc = registry.error
+        result.errors.append(Error(str(exc.path), exc.line, exc.pointer, "read", exc.reason))
+    if registry.note is not None:
+        result.notes.append(registry.note)
     facts = Facts()
     deferred: dict[int, array] = {}  # file index -> lines
     bar = _progress_bar(sum(_size(p) for p, _ in files)) if progress else None
@@ -231,7 +246,7 @@ def validate(
     reread = _Reread(names, max_line_bytes)
     seeds = _STATE["seeds"]  # this process's store (_execute set it up), its texts already read
     for (index, line), record in reread.each(deferred):
-        found = record_findings(record, found_sources, seeds)
+        found = record_findings(record, found_sources, seeds, options.topics)
         result.errors.extend(Error(names[index], line, at, "rules", msg, record["id"]) for at, msg in found)
         if len(result.errors) > _CAP_AT:
             result.cap()

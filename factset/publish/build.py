@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..curation.agreement import measure
+from ..curation.coverage import release_problems
 from ..curation.loader import expand
 from ..curation.result import Result
-from ..curation.seeds import SeedError
+from ..curation.seeds import SeedError, default_seed_dir
 from ..records import schema as schema_mod
+from ..records import topics as topics_mod
 from ..records.models import RECORD_TYPES, SCHEMA_VERSION
 from .card import dataset_card
 from .claimreview import claimreview
@@ -116,10 +118,13 @@ def data_files(records: list) -> dict[str, bytes]:
 
 def render_release(records: list, version: str, date: str, figures: Figures | None = None,
                    baselines: Baselines | None = None, seed_dir: Path | None = None,
-                   review_page_template: str = REVIEW_PAGE) -> dict[str, bytes]:
+                   review_page_template: str = REVIEW_PAGE, topics: bytes | None = None) -> dict[str, bytes]:
     """Every file of a release, by relative path, as bytes (manifest last): the records and
     their schema, the task views, and what is derived from them (card, licence, Croissant,
-    ClaimReview, figures). ``seed_dir``: where the seed texts are (default: the bundled ones)."""
+    ClaimReview, figures). ``seed_dir``: where the seed texts are (default: the bundled ones).
+    ``topics`` is the topic registry the records were validated with, released as
+    ``topics.json`` (beside the data files, like the card: a registry edited since does not
+    make another release)."""
     by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
     files: dict[str, str | bytes] = dict(data_files(records))
     counts = {name: len(by_type[t]) for name, t in FILES.items()}
@@ -143,6 +148,8 @@ def render_release(records: list, version: str, date: str, figures: Figures | No
     as_bytes = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in files.items()}
     files["croissant.json"] = croissant(content, as_bytes)
     files.update(drawn)
+    if topics is not None:
+        files[topics_mod.FILE_NAME] = topics
     blobs = {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in files.items()}
     manifest = {
         "name": "factset",
@@ -168,27 +175,40 @@ def build(
     seed_dir: Path | None = None,
     review_page_template: str = REVIEW_PAGE,
     _fail_after: int | None = None,
+    topics: Path | None = None,
 ) -> BuildOutcome:
     """Validate ``curated`` and write release ``version`` under ``out_dir``.
 
-    Raises ReleaseError (nothing written) when the data is invalid, when ``version`` is
-    already there with other data, or when it breaks the release policy against the
+    Raises ReleaseError (nothing written) when the data is invalid, breaks a release
+    rule (:mod:`factset.curation.coverage`, on the seeds of ``seed_dir``), when ``version``
+    is already there with other data, or when it breaks the release policy against the
     newest release in ``releases`` (default: ``out_dir``; a preview is checked against
     the releases). A release is its data files: one rebuilt with other figures or another
-    card is the same release, left as it is. ``_fail_after`` makes the writer fail after
-    that many files (tests only).
+    card is the same release, left as it is. The release carries the topic registry
+    ``topics`` (by default the code's, ``data/topics.json``), which ``validate`` must check
+    the records against. ``_fail_after`` makes the writer fail after that many files
+    (tests only).
     """
+    topics = topics or topics_mod.default_path()
+    try:
+        topics_mod.load(topics)
+    except topics_mod.TopicsError as exc:
+        raise ReleaseError(f"the topic registry every release carries cannot be read: {exc}") from None
     result = validate([curated])
     if not result.ok:
         raise ReleaseError(f"{result.count} validation error(s) in {curated}; run 'factset validate' to see them")
     records = read_models(expand([curated]))
     if not records:
         raise ReleaseError(f"{curated} holds no records: there is nothing to release")
+    problems = release_problems(records, seed_dir or default_seed_dir())
+    if problems:
+        raise ReleaseError(f"{curated} is valid but breaks the release rules (docs/CURATION.md, 'Release rules'):"
+                           + "".join(f"\n  - {problem}" for problem in problems))
     target = out_dir / version
     if target.exists():
         return _same_release(target, records, version, releases or out_dir)
     policy.check(records, version, releases or out_dir)
-    files = render_release(records, version, date, figures, baselines, seed_dir, review_page_template)
+    files = render_release(records, version, date, figures, baselines, seed_dir, review_page_template, topics.read_bytes())
     counts = json.loads(files[MANIFEST])["counts"]
 
     out_dir.mkdir(parents=True, exist_ok=True)

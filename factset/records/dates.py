@@ -6,6 +6,18 @@ import calendar
 import datetime as dt
 
 
+def period_start(value: dt.date, precision: str) -> dt.date:
+    """First day of the period of this precision that holds ``value``: the day itself, the
+    Monday of its (ISO) week, the first of its month, 1 January of its year."""
+    if precision == "day":
+        return value
+    if precision == "week":
+        return value - dt.timedelta(days=value.weekday())
+    if precision == "month":
+        return value.replace(day=1)
+    return value.replace(month=1, day=1)
+
+
 def period_end(value: dt.date, precision: str) -> dt.date:
     """Last day of the period a date of this precision stands for.
 
