@@ -108,3 +108,19 @@ def test_the_agreement_command_refuses_invalid_data(tmp_path, records, capsys):
     path = write_jsonl(tmp_path / "bad.jsonl", records)
     assert main(["agreement", str(path)]) == 1
     assert "run 'factset validate' first" in capsys.readouterr().err
+
+
+def test_entity_aspects_are_grouped_as_entities_and_print(tmp_path, records, capsys):
+    # An entity has no source: the per-source table groups it under "entities" (it crashed the text report).
+    records = fully_reviewed(records)
+    reviewed(by_id(records, "ent-john-kirby"), country=("United States",) * 3, speaks_for=("none",) * 3)
+    entity = by_id(records, "ent-john-kirby")
+    entity["country"], entity["speaks_for"] = "United States", None
+    report = measure(by_type(records))
+    assert report["aspects"]["country"]["by_source"].keys() == {"entities"}
+    path = write_jsonl(tmp_path / "reviewed.jsonl", records)
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["agreement", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "country" in out and "  entities" in out

@@ -4,6 +4,7 @@ Each rule: the valid fixture passes, one mistake fails where it should, with a m
 says what to write instead; both paths (fast and reference) give the same report.
 """
 
+import hashlib
 import io
 import json
 
@@ -148,12 +149,29 @@ def test_the_registry_can_be_named(tmp_path, records):
 def fake_release(folder, records, topics=None):
     """A folder that is a release as far as the topic lookup is concerned."""
     folder.mkdir()
-    (folder / "manifest.json").write_text("{}", encoding="utf-8")
+    names = []
     for name, kind in (("sources", "source"), ("entities", "entity"), ("claims", "claim"), ("evidence", "evidence")):
         write_jsonl(folder / f"{name}.jsonl", [r for r in records if r["type"] == kind])
+        names.append(f"{name}.jsonl")
     if topics is not None:
         registry(folder / "topics.json", *topics)
+        names.append("topics.json")
+    files = {n: {"sha256": hashlib.sha256((folder / n).read_bytes()).hexdigest()} for n in names}
+    (folder / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
     return folder
+
+
+def test_against_a_release_whose_registry_was_edited_the_registry_is_refused(tmp_path, records, capsys):
+    published, contribution = records[:3], records[3:]
+    by_id(contribution, "clm-000-001")["topic"] = "weather"
+    path = write_jsonl(tmp_path / "new.jsonl", contribution)
+    release = fake_release(tmp_path / "2.0.0", published, topics=["nk-troops-combat-entry"])
+    registry(release / "topics.json", "weather")  # edited after it was published
+    result = validate([path], against=[release])
+    assert not result.ok
+    assert [(e.stage, "does not match its sha256" in e.message) for e in result.errors] == [("read", True)]
+    assert main(["validate", str(path), "--against", str(release)]) == 1
+    assert "2.0.0/topics.json" in capsys.readouterr().out
 
 
 def test_against_a_release_its_own_registry_decides(tmp_path, records):

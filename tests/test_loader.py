@@ -1,4 +1,5 @@
 import itertools
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -128,5 +129,34 @@ def test_a_release_folder_is_read_as_its_four_record_files(tmp_path):
     (tmp_path / "tasks" / "stance").mkdir(parents=True)
     for name in (*RELEASE_RECORD_FILES, "tasks/stance/test.jsonl"):
         (tmp_path / name).write_text("{}\n", encoding="utf-8")
-    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")
+    write_manifest(tmp_path, RELEASE_RECORD_FILES)
     assert [p.name for p in expand([tmp_path])] == list(RELEASE_RECORD_FILES)
+
+
+def write_manifest(folder, names):
+    import hashlib
+    files = {n: {"sha256": hashlib.sha256((folder / n).read_bytes()).hexdigest(), "bytes": (folder / n).stat().st_size}
+             for n in names}
+    (folder / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda f: (f / "claims.jsonl").write_text('{"edited": 1}\n', encoding="utf-8"),
+     "does not match its sha256 in"),
+    (lambda f: (f / "manifest.json").write_text("{", encoding="utf-8"), "cannot be read as JSON"),
+    (lambda f: (f / "manifest.json").write_text('{"files": {}}', encoding="utf-8"), "lists no sha256 for claims.jsonl"),
+    (lambda f: (f / "manifest.json").write_text("[" * 100000 + "]" * 100000, encoding="utf-8"),
+     "cannot be read as JSON"),
+])
+def test_a_release_whose_files_do_not_match_its_manifest_is_not_trusted(tmp_path, damage, reason):
+    # Published records are not checked again, so a release edited in place must not be read as one.
+    from factset.curation.loader import RELEASE_RECORD_FILES, inputs
+
+    for name in RELEASE_RECORD_FILES:
+        (tmp_path / name).write_text("{}\n", encoding="utf-8")
+    write_manifest(tmp_path, RELEASE_RECORD_FILES)
+    assert inputs([tmp_path]) == ([tmp_path / n for n in RELEASE_RECORD_FILES], [])
+    damage(tmp_path)
+    files, skipped = inputs([tmp_path])
+    assert tmp_path / "claims.jsonl" not in files
+    assert [(p.name, reason in why) for p, why in skipped if p.name == "claims.jsonl"] == [("claims.jsonl", True)]

@@ -70,6 +70,9 @@ def _as_dict(record) -> dict:
     return record.model_dump(mode="json") if hasattr(record, "model_dump") else record
 
 
+ENTITIES = "entities"  # the group of aspects measured per source that entities have no source for
+
+
 def _pairs(records: list[dict]) -> dict[str, list[tuple[str, str, str]]]:
     """aspect -> (source id, first, second) of every recorded review label."""
     out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
@@ -77,7 +80,8 @@ def _pairs(records: list[dict]) -> dict[str, list[tuple[str, str, str]]]:
         review = d["curation"].get("review")
         if review is None:
             continue
-        source = d["id"] if d["type"] == "source" else d.get("source_id")
+        # an entity belongs to no one source: its aspects are measured over all entities
+        source = d["id"] if d["type"] == "source" else d.get("source_id") or ENTITIES
         for label in review["labels"]:
             out[label["aspect"]].append((source, label["first"], label["second"]))
             if label["aspect"] == "stance" and d["type"] == "evidence" and d["role"] == "related":

@@ -9,6 +9,7 @@ so one enormous line cannot exhaust memory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -252,7 +253,11 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
             continue
         if is_release(path):  # a release: its record files, not its task views
             for name in RELEASE_RECORD_FILES:
-                add(path / name)
+                problem = release_file_problem(path, name)
+                if problem is None:
+                    add(path / name)
+                else:
+                    skipped.append((path / name, problem))
             continue
         found = []
         for folder, dirs, names in os.walk(path):  # (does not descend into linked folders)
@@ -278,5 +283,46 @@ RELEASE_MANIFEST = "manifest.json"  # what makes a folder a release (factset.pub
 def is_release(folder: Path) -> bool:
     """Whether a folder is a release: it holds a manifest."""
     return (folder / RELEASE_MANIFEST).is_file()
+
+
+MAX_MANIFEST_BYTES = 1 << 20  # a real manifest is a few KiB
+
+
+def release_file_problem(folder: Path, name: str) -> str | None:
+    """Why the file ``name`` of the release ``folder`` cannot be trusted, or None.
+
+    Published records are trusted (they are not checked again), so they must be the records
+    that were published: the file must be a regular file whose sha256 is the one its release's
+    ``manifest.json`` lists. A release edited in place, or a manifest that does not list the
+    file, is refused rather than believed.
+    """
+    manifest_path = folder / RELEASE_MANIFEST
+    try:
+        info = manifest_path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+            return f"{manifest_path} is not a regular file of at most {MAX_MANIFEST_BYTES:,} bytes: the release cannot be verified"
+        manifest = json.loads(manifest_path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return f"{manifest_path} cannot be read as JSON: the release cannot be verified"
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    entry = files.get(name) if isinstance(files, dict) else None
+    expected = entry.get("sha256") if isinstance(entry, dict) else None
+    if not isinstance(expected, str):
+        return f"{manifest_path} lists no sha256 for {name}: the release cannot be verified"
+    path = folder / name
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file: only regular files are read"
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if digest.hexdigest() != expected:
+        return (f"does not match its sha256 in {manifest_path}: a published release is trusted only as it was "
+                "published (rebuild it, or restore it from version control)")
+    return None
 # The record files of a release folder (as factset.publish.release.FILES names them; a test keeps them equal).
 RELEASE_RECORD_FILES = ("sources.jsonl", "entities.jsonl", "claims.jsonl", "evidence.jsonl")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..records import topics as topics_mod
-from .loader import is_release
+from .loader import is_release, release_file_problem
 
 
 
@@ -66,6 +66,9 @@ def choose(against: Iterable[Path] = (), explicit: Path | None = None) -> Choice
                 return Choice(None, note=(f"release {release.name} has no topic registry ({topics_mod.FILE_NAME}; it was "
                                           "published before there was one): topics are not checked against it "
                                           "(give --topics FILE to check them)"))
+            problem = release_file_problem(release, topics_mod.FILE_NAME)
+            if problem is not None:
+                return Choice(None, error=topics_mod.TopicsError(path, "", problem))
         else:
             path = topics_mod.default_path()
             if not path.exists():
