@@ -837,13 +837,28 @@ def _baselines(sub):
 def cmd_agreement(args) -> int:
     import json
 
-    from .curation.agreement import as_text, measure
+    from .curation.agreement import as_text, measure, resample, resample_as_text
 
-    report = measure(_records(args.paths, args.release, args.seeds))
+    records = _records(args.paths, args.release, args.seeds)
+    if args.resample is not None:
+        try:
+            labels = json.loads(args.resample.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read {args.resample}: {exc}") from None
+        try:
+            report = resample(records, labels)
+        except ValueError as exc:
+            for problem in exc.args[0]:
+                print(f"{args.resample}: {problem}", file=sys.stderr)
+            return EXIT_INVALID
+        text = resample_as_text(report)
+    else:
+        report = measure(records)
+        text = as_text(report)
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(as_text(report))
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -853,6 +868,9 @@ def _agreement(sub):
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=f"record files or folders (default: {CURATED_DIR}, else the newest release)")
     release_option(p, "measure a published release instead (a version, e.g. 1.0.0)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="a table, or JSON (the card's source)")
+    p.add_argument("--resample", type=Path, metavar="FILE",
+                   help="instead, compare a fresh blind annotation of a sample ({record id: {aspect: label}}, made after "
+                        "adjudication) with the records' final labels")
     seeds_option(p)
     p.set_defaults(func=cmd_agreement)
 

@@ -124,3 +124,43 @@ def test_entity_aspects_are_grouped_as_entities_and_print(tmp_path, records, cap
     assert main(["agreement", str(path)]) == 0
     out = capsys.readouterr().out
     assert "country" in out and "  entities" in out
+
+
+def test_a_fresh_sample_is_measured_against_the_final_labels(tmp_path, records, capsys):
+    from factset.curation.agreement import resample
+
+    records = fully_reviewed(records)
+    sample = {"evd-000-001-01": {"stance": "attests", "speaker": "ent-john-kirby"},
+              "evd-000-001-02": {"stance": "neutral", "speaker": "ent-analyst", "note": "on topic only"}}
+    report = resample(by_type(records), sample)
+    assert report["sample"] == 2
+    assert report["aspects"]["stance"]["n"] == 2 and report["aspects"]["stance"]["observed"] == 0.5
+    assert report["aspects"]["speaker"]["observed"] == 1.0
+    assert report["aspects"]["stance_related"]["n"] == 1
+    path = write_jsonl(tmp_path / "reviewed.jsonl", records)
+    labels = tmp_path / "sample.json"
+    labels.write_text(json.dumps(sample), encoding="utf-8")
+    assert main(["agreement", "--resample", str(labels), "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["aspects"]["stance"]["observed"] == 0.5
+
+
+@pytest.mark.parametrize("sample, problem", [
+    ({"evd-000-009-09": {"stance": "supports"}}, "/evd-000-009-09: no live record has this id"),
+    ({"evd-000-001-02": {"verdict": "supported"}}, "/evd-000-001-02/verdict: no aspect 'verdict' for a record of type evidence (its aspects: stance, speaker)"),
+    ({"evd-000-001-02": {"stance": 1}}, "/evd-000-001-02/stance: a label is a string"),
+    ({"evd-000-001-02": "supports"}, "/evd-000-001-02: expected an object"),
+    (["supports"], "/: expected an object"),
+])
+def test_a_malformed_sample_is_refused_with_located_messages(tmp_path, records, capsys, sample, problem):
+    path = write_jsonl(tmp_path / "reviewed.jsonl", fully_reviewed(records))
+    labels = tmp_path / "sample.json"
+    labels.write_text(json.dumps(sample), encoding="utf-8")
+    assert main(["agreement", "--resample", str(labels), str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{labels}: {problem}")
+
+
+def test_an_unreadable_sample_is_a_usage_error(tmp_path, records, capsys):
+    path = write_jsonl(tmp_path / "reviewed.jsonl", fully_reviewed(records))
+    assert main(["agreement", "--resample", str(tmp_path / "missing.json"), str(path)]) == 2
+    assert "cannot read" in capsys.readouterr().err

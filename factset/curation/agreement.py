@@ -19,14 +19,17 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from ..records.labels import CHECKWORTHINESS, LABELS, STANCES, Sides, expected_verdict
-from ..records.review import NARRATOR, TEXT_LABELS
+from ..records.review import ASPECTS, NARRATOR, TEXT_LABELS
 
 METHOD = (
     "Cohen's kappa between the curator's label and a blind second annotation (recorded per record in "
     "curation.review, before adjudication), with n and a 95 % confidence interval from the large-sample "
     "standard error of Fleiss, Cohen & Everitt (1969). Verdict agreement compares the verdicts derived from "
     "each annotator's own labels (check-worthiness, claimant, stances, speakers) by the dataset's verdict rule. "
-    "'stance_related' leaves out origin passages (where the claim is made), whose stance is 'attests' by definition."
+    "'stance_related' leaves out origin passages (where the claim is made), whose stance is 'attests' by definition. "
+    "'text' asks whether a claim's text is faithful to its origin passage; the curator wrote it, so the first label "
+    "is always 'faithful' and kappa is 0 by construction: read its observed agreement (the share the second "
+    "annotator found faithful; the others were adjudicated and, where found unfaithful, rewritten)."
 )
 NO_VERDICT = "no_verdict"  # an annotator's verdict where their check-worthiness says non_factual
 # Categories in a fixed order where the label set is closed (others: the values seen, sorted).
@@ -178,4 +181,65 @@ def as_text(report: dict) -> str:
     lines.append(f"reviewed: {reviewed}")
     lines.append(f"second annotators: {', '.join(report['annotators']['second']) or '–'}; "
                  f"adjudicators: {', '.join(report['annotators']['adjudicators']) or '–'}")
+    return "\n".join(lines) + "\n"
+
+
+RESAMPLE_METHOD = (
+    "Cohen's kappa between a fresh blind annotation of a sample, made after adjudication by an annotator who "
+    "saw neither earlier label, and the records' final (adjudicated) labels: how far the published labels can "
+    "be reproduced. n, observed agreement and a 95 % confidence interval as for the review agreement."
+)
+
+
+def resample(records: dict[str, list], labels: object) -> dict:
+    """Agreement of a blind ``labels`` sample ({record id: {aspect: label}}) with the records' labels.
+
+    Raises ValueError listing every entry that names no live record, an aspect that record does
+    not have, or a label that is not a string (a JSON pointer into the file for each).
+    """
+    typed = [_as_dict(r) for kind in ("source", "entity", "claim", "evidence") for r in records.get(kind, ())]
+    live = {d["id"]: d for d in typed if d["curation"]["review_status"] != "retracted"}
+    if not isinstance(labels, dict):
+        raise ValueError(["/: expected an object {record id: {aspect: label}}"])
+    problems, pairs = [], defaultdict(list)
+    for rid, given in labels.items():
+        record = live.get(rid)
+        if record is None:
+            problems.append(f"/{rid}: no live record has this id")
+            continue
+        if not isinstance(given, dict):
+            problems.append(f"/{rid}: expected an object {{aspect: label}}")
+            continue
+        aspects = ASPECTS[record["type"]]
+        for aspect, label in given.items():
+            if aspect == "note":
+                continue
+            if aspect not in aspects:
+                problems.append(f"/{rid}/{aspect}: no aspect {aspect!r} for a record of type {record['type']} "
+                                f"(its aspects: {', '.join(aspects)})")
+            elif not isinstance(label, str):
+                problems.append(f"/{rid}/{aspect}: a label is a string")
+            else:
+                source = record["id"] if record["type"] == "source" else record.get("source_id") or ENTITIES
+                pairs[aspect].append((source, aspects[aspect](record), label))
+                if aspect == "stance" and record["type"] == "evidence" and record["role"] == "related":
+                    pairs["stance_related"].append((source, aspects[aspect](record), label))
+    if problems:
+        raise ValueError(problems)
+    out = {}
+    for aspect in sorted(pairs, key=lambda a: (ASPECT_ORDER.index(a) if a in ASPECT_ORDER else len(ASPECT_ORDER), a)):
+        by_source: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for source, final, label in pairs[aspect]:
+            by_source[source].append((final, label))
+        out[aspect] = {**kappa([(a, b) for _, a, b in pairs[aspect]], CATEGORIES.get(aspect, ())),
+                       "by_source": {s: kappa(p, CATEGORIES.get(aspect, ())) for s, p in sorted(by_source.items())}}
+    return {"method": RESAMPLE_METHOD, "sample": len(labels), "aspects": out}
+
+
+def resample_as_text(report: dict) -> str:
+    lines = [f"a blind sample of {report['sample']} record(s) against the final labels",
+             f"{'aspect':<16} {'n':>5} {'agree':>6} {'kappa':>6}  95% CI"]
+    for aspect, m in report["aspects"].items():
+        ci = "–" if m["ci95"] is None else f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]"
+        lines.append(f"{aspect:<16} {m['n']:>5} {_number(m['observed']):>6} {_number(m['kappa']):>6}  {ci}")
     return "\n".join(lines) + "\n"
