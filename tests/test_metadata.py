@@ -112,6 +112,21 @@ def test_card_prints_the_agreement_the_measure_gives(records):
     assert "2 of 2 evidence records" in section
 
 
+def test_card_says_every_live_record_is_reviewed_and_counts_the_retracted_apart(records):
+    # A retracted record is kept for history and never labelled again: it is not "waiting" for review.
+    stub = {"method": "m.", "aspects": {"stance": {"n": 2, "observed": 1.0, "kappa": None, "ci95": None, "by_source": {}}},
+            "annotators": {"first": ["tests"], "second": ["blind-1"], "adjudicators": []},
+            "reviewed": {"source": 2, "entity": 1, "claim": 1, "evidence": 2},
+            "records": {"source": 2, "entity": 1, "claim": 1, "evidence": 3},
+            "retracted": {"source": 0, "entity": 0, "claim": 0, "evidence": 1}}
+    section = dataset_card(_content(records, agreement=stub)).split("#### Annotation process")[1]
+    assert "Every record is reviewed: 2 of 2 source records, 1 of 1 entity records, 1 of 1 claim records, " \
+           "2 of 2 evidence records (1 retracted record kept for history, not labelled again)." in section
+    stub["reviewed"]["evidence"] = 1
+    section = dataset_card(_content(records, agreement=stub)).split("#### Annotation process")[1]
+    assert "Reviewed so far: " in section and "1 of 2 evidence records (1 retracted" in section
+
+
 def test_card_states_rights_with_the_measured_coverage(fresh_release):
     _, text = _header(fresh_release)
     rights = text.split("## Licence and rights")[1]

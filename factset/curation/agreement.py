@@ -159,6 +159,8 @@ def measure(records: dict[str, list]) -> dict:
         },
         "reviewed": {kind: sum(d["curation"]["review_status"] == "reviewed" for d in ds) for kind, ds in typed.items()},
         "records": {kind: len(ds) for kind, ds in typed.items()},
+        # kept for history, never labelled again: not counted as waiting for review
+        "retracted": {kind: sum(d["curation"]["review_status"] == "retracted" for d in ds) for kind, ds in typed.items()},
     }
 
 

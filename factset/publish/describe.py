@@ -69,8 +69,8 @@ def collection(c: Content) -> str:
 
 
 ANNOTATION_GUIDE = (
-    "Curators follow docs/ANNOTATION.md (label definitions with examples) and docs/CURATION.md. Every record is to "
-    "be labelled a second time, blind, by another annotator (claims: text faithfulness, claimant, date, quantities, "
+    "Curators follow docs/ANNOTATION.md (label definitions with examples) and docs/CURATION.md. Every record is "
+    "labelled a second time, blind, by another annotator (claims: text faithfulness, claimant, date, quantities, "
     "check-worthiness; passages: stance and speaker, from the claim and the passage in context only); differences go "
     "to a third reading that decides. The record then carries both labels and the outcome (curation.review)."
 )
@@ -78,18 +78,29 @@ ANNOTATION_GUIDE = (
 
 def review_status(c: Content) -> str:
     """How far the blind second annotation has come, and whether agreement can be reported."""
-    reviewed, records = c.agreement["reviewed"], c.agreement["records"]
+    reviewed, records = c.agreement["reviewed"], _live(c)
     done, total = sum(reviewed.values()), sum(records.values())
     detail = ", ".join(f"{reviewed[k]} of {records[k]} {k} records" for k in records)
+    retracted = sum(c.agreement.get("retracted", {}).values())
+    kept = (f" ({retracted} retracted record{'s' if retracted != 1 else ''} kept for history, not labelled again)"
+            if retracted else "")
+    if c.agreement["aspects"] and done == total:
+        return f"Every record is reviewed: {detail}{kept}."
     if not c.agreement["aspects"]:
         return (f"No blind second annotation is recorded yet ({done} of {total} records reviewed: {detail}). Every "
                 "record is a draft labelled by one curator, so no inter-annotator agreement can be reported, and "
                 "none is given.")
-    return f"Reviewed so far: {detail}."
+    return f"Reviewed so far: {detail}{kept}."
+
+
+def _live(c: Content) -> dict[str, int]:
+    """Records per type that are not retracted (a retracted record is not reviewed again)."""
+    retracted = c.agreement.get("retracted", {})
+    return {k: n - retracted.get(k, 0) for k, n in c.agreement["records"].items()}
 
 
 def annotations_per_item(c: Content) -> str:
-    reviewed, records = c.agreement["reviewed"], c.agreement["records"]
+    reviewed, records = c.agreement["reviewed"], _live(c)
     done, total = sum(reviewed.values()), sum(records.values())
     return (f"{total - done} of {total} records: one annotation (the curator's draft). {done} of {total}: two "
             "independent annotations, and a third reading where they differ.")
