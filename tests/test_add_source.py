@@ -88,7 +88,7 @@ def test_an_empty_file_given_by_name_is_still_refused(checkout, tmp_path):
 def test_the_outlets_entity_becomes_the_narrator(checkout, tmp_path, capsys):
     article = tmp_path / "new.txt"
     article.write_text(ARTICLE, encoding="utf-8")
-    argv = ["add-source", str(article), "--outlet", "the associated press", "--published", "2024-11-05",
+    argv = ["add-source", str(article), "--outlet", "ap", "--published", "2024-11-05",  # the entity is named "AP", as src-001 credits it
             "--data", str(checkout / "data"), "--seeds", str(checkout / "seeds")]
     assert main(argv) == 0
     assert sources(checkout)[-1]["narrator_id"] == "ent-associated-press"

@@ -68,7 +68,7 @@ def test_measure_pairs_first_and_second_labels(records):
     assert report["aspects"]["stance_related"]["n"] == 1  # the origin passage left out
     assert report["aspects"]["stance"]["by_source"].keys() == {"src-000", "src-004"}
     assert report["reviewed"] == {"source": 0, "entity": 0, "claim": 1, "evidence": 2}
-    assert report["annotators"] == {"first": ["curator", "factset-core", "tests"], "second": ["second"], "adjudicators": ["third"]}
+    assert report["annotators"] == {"first": ["curator", "tests"], "second": ["second"], "adjudicators": ["third"]}
 
 
 def derived(records):

@@ -114,8 +114,11 @@ def test_matrix_marks_each_claims_origin_and_the_stances(fresh_release):
     sources, claims, codes = stance_matrix(fresh_release)
     by_id = {c.id: c for c in fresh_release.claims}
     for j, cid in enumerate(claims):
-        origin_rows = [sources[i] for i in range(len(sources)) if codes[i][j] == STANCE_CODES["origin"]]
-        assert origin_rows == [by_id[cid].source_id]
+        own = sources.index(by_id[cid].source_id)
+        contradicts_itself = any(ev.claim_id == cid and ev.source_id == sources[own] and ev.stance == "refutes"
+                                 for ev in fresh_release.evidence)
+        assert codes[own][j] == STANCE_CODES["mixed" if contradicts_itself else "origin"]
+        assert not any(codes[i][j] == STANCE_CODES["origin"] for i in range(len(sources)) if i != own)
     refuting = {(ev.source_id, ev.claim_id) for ev in fresh_release.evidence if ev.stance == "refutes"}
     for source, cid in refuting:
         assert codes[sources.index(source)][claims.index(cid)] in (STANCE_CODES["refutes"], STANCE_CODES["mixed"])

@@ -29,8 +29,8 @@ def stance_matrix(release: Release) -> tuple[list[str], list[str], list[list[int
     for ev in release.evidence:
         cells.setdefault((ev.source_id, ev.claim_id), set()).add("origin" if ev.role == "origin" else ev.stance)
     def code(found: set[str]) -> int:
-        if "origin" in found:
-            return STANCE_CODES["origin"]
+        if "origin" in found:  # the claim's own source; if it also contradicts it, that shows (mixed)
+            return STANCE_CODES["mixed" if "refutes" in found else "origin"]
         if {"supports", "refutes"} <= found:
             return STANCE_CODES["mixed"]
         for stance in ("refutes", "supports", "neutral"):
@@ -83,7 +83,8 @@ $points
 <h2>Sources and claims</h2>
 <img alt="source by claim stance matrix" src="data:image/png;base64,$matrix">
 <p>Cell legend: <span class="c5">origin</span> <span class="c2">supports</span> <span class="c3">refutes</span>
-<span class="c4">mixed</span> <span class="c1">neutral</span> (blank: not mentioned).</p>
+<span class="c4">mixed</span> (supports and refutes, or the claim's own source contradicts it)
+<span class="c1">neutral</span> (blank: not mentioned).</p>
 $matrix_table
 <h2>The verdict on every claim</h2>
 <p>One row per claim, anchored by its id (the <code>url</code> of each ClaimReview of the release points here).
