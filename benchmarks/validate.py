@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ENV = measured_env(Path(tmp))
         path = make_file(Path(tmp), args.records)
+        line_bytes = path.stat().st_size / args.records  # the records grow as the data does (reviews, notes)
         sample = min(args.jsonschema_sample, args.records)
         a = Measurement("(a) parse floor: orjson.loads", PARSE_FLOOR, path, args.records)
         b = Measurement(f"(b) plain jsonschema loop ({sample:,}-record sample)", JSONSCHEMA_LOOP, path, sample, limit=sample)
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             f"# Validation benchmark\n\nMeasured {dt.date.today().isoformat()} with `python benchmarks/validate.py"
             f"{' --million' if args.million else ''} --write-results` on: {machine()}.\n\n"
             f"Records: the release's sources and entities, then its claims each followed by their evidence, "
-            f"replicated under fresh ids (about 1 claim to 3.4 evidence records, ~650 bytes a line). "
+            f"replicated under fresh ids (about 1 claim to 3.4 evidence records, ~{line_bytes:,.0f} bytes a line). "
             f"Seconds are whole commands in fresh processes, imports included (bytecode cached, as after "
             f"an install); each is the median of {args.rounds} runs, made in rounds (every measurement once a "
             f"round), and each ratio is the median of its per-round ratios.\n\n{report}\n",
