@@ -9,6 +9,7 @@ tests, the distributions the wheel declares (and theirs), and nothing else.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -148,10 +149,16 @@ def test_build_in_a_checkout_then_validate_the_release_with_the_wheel_alone(whee
     then validated by it: exit 0."""
     bin_dir, _, _, _ = wheel_env
     work = copy_checkout(tmp_path / "checkout")
+    version = (work / "data" / "VERSION").read_text(encoding="utf-8").strip()
+    # Make the data version unreleased again in the copy (whether or not the checkout has released it),
+    # so that the wheel's factset builds it from the records, not just confirms it.
+    shutil.rmtree(work / "data" / "releases" / version, ignore_errors=True)
+    changelog = work / "CHANGELOG.md"
+    changelog.write_text(re.sub(rf"^## \[{re.escape(version)}\] - .*$", "## [Unreleased]",
+                                changelog.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
     proc = run(bin_dir, bin_dir / "factset", "build", cwd=work)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "built a preview" in proc.stdout and "pip install 'factset[report]'" in proc.stdout
-    version = (work / "data" / "VERSION").read_text(encoding="utf-8").strip()
     preview = work / "build" / "preview" / version
     assert (preview / "claims.jsonl").is_file() and not (preview / "timeline.png").exists()
     proc = run(bin_dir, bin_dir / "factset", "validate", preview, cwd=tmp_path)
