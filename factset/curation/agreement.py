@@ -76,6 +76,12 @@ def _as_dict(record) -> dict:
 ENTITIES = "entities"  # the group of aspects measured per source that entities have no source for
 
 
+def _group(d: dict) -> str:
+    """Where a record's agreement is counted per source: its source (an entity belongs to no one
+    source: its aspects are measured over all entities)."""
+    return d["id"] if d["type"] == "source" else d.get("source_id") or ENTITIES
+
+
 def _pairs(records: list[dict]) -> dict[str, list[tuple[str, str, str]]]:
     """aspect -> (source id, first, second) of every recorded review label."""
     out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
@@ -83,8 +89,7 @@ def _pairs(records: list[dict]) -> dict[str, list[tuple[str, str, str]]]:
         review = d["curation"].get("review")
         if review is None:
             continue
-        # an entity belongs to no one source: its aspects are measured over all entities
-        source = d["id"] if d["type"] == "source" else d.get("source_id") or ENTITIES
+        source = _group(d)
         for label in review["labels"]:
             out[label["aspect"]].append((source, label["first"], label["second"]))
             if label["aspect"] == "stance" and d["type"] == "evidence" and d["role"] == "related":
@@ -139,15 +144,7 @@ def measure(records: dict[str, list]) -> dict:
     derived = _derived_verdicts(typed["claim"], typed["evidence"], typed["entity"], typed["source"])
     if derived:
         pairs["verdict"] = derived
-    aspects = {}
-    for aspect in sorted(pairs, key=lambda a: (ASPECT_ORDER.index(a) if a in ASPECT_ORDER else len(ASPECT_ORDER), a)):
-        items = pairs[aspect]
-        categories = CATEGORIES.get(aspect, ())
-        by_source: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for source, first, second in items:
-            by_source[source].append((first, second))
-        aspects[aspect] = {**kappa([(a, b) for _, a, b in items], categories),
-                           "by_source": {s: kappa(p, categories) for s, p in sorted(by_source.items())}}
+    aspects = _kappas(pairs)
     reviews = [d["curation"]["review"] for d in everything if d["curation"].get("review")]
     return {
         "method": METHOD,
@@ -164,19 +161,37 @@ def measure(records: dict[str, list]) -> dict:
     }
 
 
+def _kappas(pairs: dict[str, list[tuple[str, str, str]]]) -> dict[str, dict]:
+    """aspect -> kappa of its (group, label, label) pairs, overall and per group, aspects in a fixed order."""
+    out = {}
+    for aspect in sorted(pairs, key=lambda a: (ASPECT_ORDER.index(a) if a in ASPECT_ORDER else len(ASPECT_ORDER), a)):
+        categories = CATEGORIES.get(aspect, ())
+        by_source: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for source, a, b in pairs[aspect]:
+            by_source[source].append((a, b))
+        out[aspect] = {**kappa([(a, b) for _, a, b in pairs[aspect]], categories),
+                       "by_source": {s: kappa(p, categories) for s, p in sorted(by_source.items())}}
+    return out
+
+
 def _number(x) -> str:
     return "–" if x is None else f"{x:.2f}"
 
 
+HEADER = f"{'aspect':<16} {'n':>5} {'agree':>6} {'kappa':>6}  95% CI"
+
+
+def _row(name: str, m: dict) -> str:
+    ci = "–" if m["ci95"] is None else f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]"
+    return f"{name:<16} {m['n']:>5} {_number(m['observed']):>6} {_number(m['kappa']):>6}  {ci}"
+
+
 def as_text(report: dict) -> str:
     """A plain table of ``measure``'s result, for the terminal."""
-    lines = [f"{'aspect':<16} {'n':>5} {'agree':>6} {'kappa':>6}  95% CI"]
+    lines = [HEADER]
     for aspect, m in report["aspects"].items():
-        ci = "–" if m["ci95"] is None else f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]"
-        lines.append(f"{aspect:<16} {m['n']:>5} {_number(m['observed']):>6} {_number(m['kappa']):>6}  {ci}")
-        for source, s in m["by_source"].items():
-            ci = "–" if s["ci95"] is None else f"[{s['ci95'][0]:.2f}, {s['ci95'][1]:.2f}]"
-            lines.append(f"  {source:<14} {s['n']:>5} {_number(s['observed']):>6} {_number(s['kappa']):>6}  {ci}")
+        lines.append(_row(aspect, m))
+        lines.extend(_row(f"  {source}", s) for source, s in m["by_source"].items())
     if not report["aspects"]:
         lines.append("(no review recorded yet: nothing to measure)")
     reviewed = ", ".join(f"{report['reviewed'][k]}/{report['records'][k]} {k}" for k in report["records"])
@@ -222,26 +237,16 @@ def resample(records: dict[str, list], labels: object) -> dict:
             elif not isinstance(label, str):
                 problems.append(f"/{rid}/{aspect}: a label is a string")
             else:
-                source = record["id"] if record["type"] == "source" else record.get("source_id") or ENTITIES
+                source = _group(record)
                 pairs[aspect].append((source, aspects[aspect](record), label))
                 if aspect == "stance" and record["type"] == "evidence" and record["role"] == "related":
                     pairs["stance_related"].append((source, aspects[aspect](record), label))
     if problems:
         raise ValueError(problems)
-    out = {}
-    for aspect in sorted(pairs, key=lambda a: (ASPECT_ORDER.index(a) if a in ASPECT_ORDER else len(ASPECT_ORDER), a)):
-        by_source: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for source, final, label in pairs[aspect]:
-            by_source[source].append((final, label))
-        out[aspect] = {**kappa([(a, b) for _, a, b in pairs[aspect]], CATEGORIES.get(aspect, ())),
-                       "by_source": {s: kappa(p, CATEGORIES.get(aspect, ())) for s, p in sorted(by_source.items())}}
-    return {"method": RESAMPLE_METHOD, "sample": len(labels), "aspects": out}
+    return {"method": RESAMPLE_METHOD, "sample": len(labels), "aspects": _kappas(pairs)}
 
 
 def resample_as_text(report: dict) -> str:
-    lines = [f"a blind sample of {report['sample']} record(s) against the final labels",
-             f"{'aspect':<16} {'n':>5} {'agree':>6} {'kappa':>6}  95% CI"]
-    for aspect, m in report["aspects"].items():
-        ci = "–" if m["ci95"] is None else f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}]"
-        lines.append(f"{aspect:<16} {m['n']:>5} {_number(m['observed']):>6} {_number(m['kappa']):>6}  {ci}")
+    lines = [f"a blind sample of {report['sample']} record(s) against the final labels", HEADER]
+    lines.extend(_row(aspect, m) for aspect, m in report["aspects"].items())
     return "\n".join(lines) + "\n"
