@@ -15,7 +15,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,8 +252,7 @@ def inputs(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
             add(path)
             continue
         if is_release(path):  # a release: its record files, not its task views
-            for name in RELEASE_RECORD_FILES:
-                problem = release_file_problem(path, name)
+            for name, problem in release_problems(path, RELEASE_RECORD_FILES).items():
                 if problem is None:
                     add(path / name)
                 else:
@@ -288,28 +287,33 @@ def is_release(folder: Path) -> bool:
 MAX_MANIFEST_BYTES = 1 << 20  # a real manifest is a few KiB
 
 
-def release_file_problem(folder: Path, name: str) -> str | None:
-    """Why the file ``name`` of the release ``folder`` cannot be trusted, or None.
+def release_problems(folder: Path, names: Iterable[str]) -> dict[str, str | None]:
+    """For each file ``name`` of the release ``folder``: why it cannot be trusted, or None.
 
     Published records are trusted (they are not checked again), so they must be the records
-    that were published: the file must be a regular file whose sha256 is the one its release's
-    ``manifest.json`` lists. A release edited in place, or a manifest that does not list the
-    file, is refused rather than believed.
+    that were published: each file must be a regular file whose sha256 is the one its release's
+    ``manifest.json`` lists (read once for all the names). A release edited in place, or a
+    manifest that does not list the file, is refused rather than believed.
     """
     manifest_path = folder / RELEASE_MANIFEST
     try:
         info = manifest_path.lstat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
-            return f"{manifest_path} is not a regular file of at most {MAX_MANIFEST_BYTES:,} bytes: the release cannot be verified"
+            unreadable = f"{manifest_path} is not a regular file of at most {MAX_MANIFEST_BYTES:,} bytes: the release cannot be verified"
+            return dict.fromkeys(names, unreadable)
         manifest = json.loads(manifest_path.read_bytes())
     except (OSError, ValueError, RecursionError):
-        return f"{manifest_path} cannot be read as JSON: the release cannot be verified"
+        return dict.fromkeys(names, f"{manifest_path} cannot be read as JSON: the release cannot be verified")
     files = manifest.get("files") if isinstance(manifest, dict) else None
-    entry = files.get(name) if isinstance(files, dict) else None
+    return {name: _file_problem(folder / name, files.get(name) if isinstance(files, dict) else None, manifest_path)
+            for name in names}
+
+
+def _file_problem(path: Path, entry: object, manifest_path: Path) -> str | None:
+    """Why ``path`` does not match its ``entry`` of the manifest, or None."""
     expected = entry.get("sha256") if isinstance(entry, dict) else None
     if not isinstance(expected, str):
-        return f"{manifest_path} lists no sha256 for {name}: the release cannot be verified"
-    path = folder / name
+        return f"{manifest_path} lists no sha256 for {path.name}: the release cannot be verified"
     try:
         info = path.lstat()
         if not stat.S_ISREG(info.st_mode):

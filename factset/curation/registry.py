@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..records import topics as topics_mod
-from .loader import is_release, release_file_problem
+from .loader import is_release, release_problems
 
 
 
@@ -66,7 +66,7 @@ def choose(against: Iterable[Path] = (), explicit: Path | None = None) -> Choice
                 return Choice(None, note=(f"release {release.name} has no topic registry ({topics_mod.FILE_NAME}; it was "
                                           "published before there was one): topics are not checked against it "
                                           "(give --topics FILE to check them)"))
-            problem = release_file_problem(release, topics_mod.FILE_NAME)
+            problem = release_problems(release, [topics_mod.FILE_NAME])[topics_mod.FILE_NAME]
             if problem is not None:
                 return Choice(None, error=topics_mod.TopicsError(path, "", problem))
         else:
