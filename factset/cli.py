@@ -842,11 +842,7 @@ def cmd_agreement(args) -> int:
     records = _records(args.paths, args.release, args.seeds)
     if args.resample is not None:
         try:
-            labels = json.loads(args.resample.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read {args.resample}: {exc}") from None
-        try:
-            report = resample(records, labels)
+            report = resample(records, _read_json(args.resample))
         except ValueError as exc:
             for problem in exc.args[0]:
                 print(f"{args.resample}: {problem}", file=sys.stderr)
@@ -913,18 +909,21 @@ def cmd_review_packets(args) -> int:
     return EXIT_OK
 
 
-def cmd_review_record(args) -> int:
+def _read_json(path: Path):
+    """A JSON file named on the command line (labels, reviews); one that cannot be read is a usage error."""
     import json
 
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+
+
+def cmd_review_record(args) -> int:
     from .curation.blind_review import differences, record_reviews, rewrite_jsonl
 
     def read(path: Path | None) -> dict:
-        if path is None:
-            return {}
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read {path}: {exc}") from None
+        return {} if path is None else _read_json(path)
 
     files = _curated_records(args.paths or [CURATED_DIR])
     first, second, adjudicated = read(args.first), read(args.second), read(args.adjudicated)
