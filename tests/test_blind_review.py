@@ -15,6 +15,8 @@ def test_packets_show_the_text_and_hide_the_labels(records):
     assert passage["ask"] == ["stance", "speaker"]
     assert passage["passage"]["quote"] == by_id(records, "evd-000-001-02")["quote"]
     assert passage["passage"]["before"] and passage["claim"]["text"].startswith("On 23 October 2024 John Kirby")
+    source = by_id(records, passage["passage"]["source"])["published"]
+    assert passage["passage"]["published"].startswith(source["value"])  # what an undated figure holds at (guide 2.4)
     flat = json.dumps(passage)
     assert "attests" not in flat and "speaker_id" not in flat and "stance\":" not in flat
     claim = json.dumps(items["clm-000-001"])

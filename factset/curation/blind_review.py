@@ -68,7 +68,8 @@ def packets(records: list[dict], seeds: SeedStore, context: int = CONTEXT) -> li
                 "id": d["id"], "type": kind, "ask": list(ASPECTS[kind]),
                 "claim": {"text": claim["text"], "claimant": who(claim["claimant_id"]), "claimant_id": claim["claimant_id"],
                           "date": _date(claim["claim_date"]), "source": claim["source_id"]},
-                "passage": {"source": d["source_id"], "outlet": src.get("outlet"),
+                # The article's date is what a figure the passage does not date holds at (guide 2.4).
+                "passage": {"source": d["source_id"], "outlet": src.get("outlet"), "published": _date(src.get("published")),
                             **_around(texts.get(d["source_id"], ""), d["start"], d["end"], context)},
             })
         elif kind == "claim":
