@@ -507,7 +507,8 @@ def cmd_build(args) -> int:
         topics = args.data / "topics.json"  # the registry the release is checked against, and carries
         outcome = build(curated, out, version, date, validate=lambda paths: validate(paths, seed_dir=args.seeds, topics=topics),
                         figures=figures, releases=releases, baselines=section, seed_dir=args.seeds,
-                        review_page_template=args.review_page or REVIEW_PAGE, topics=topics)
+                        review_page_template=args.review_page or REVIEW_PAGE, topics=topics,
+                        resamples=args.data / "resamples")
     except ReleaseError as exc:
         print(f"factset build: {exc}", file=sys.stderr)
         return EXIT_INVALID

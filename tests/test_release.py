@@ -297,3 +297,47 @@ def test_a_release_needs_a_readable_topic_registry(tmp_path, curated):
     bad.write_text('{"topics": [{"id": "x"}]}', encoding="utf-8")
     with pytest.raises(ReleaseError, match=r"topic registry .*topics.json: /topics/0: an entry has exactly the keys"):
         run_build(curated, tmp_path / "releases", topics=bad)
+
+
+def _samples(tmp_path, **files):
+    folder = tmp_path / "resamples"
+    folder.mkdir()
+    for name, labels in files.items():
+        (folder / f"{name}.json").write_text(json.dumps(labels), encoding="utf-8")
+    return folder
+
+
+def test_the_card_prints_the_newest_fresh_sample_against_the_released_labels(tmp_path, curated, records):
+    stance = by_id(records, "evd-000-001-02")["stance"]
+    other = "neutral" if stance != "neutral" else "supports"
+    folder = _samples(tmp_path, **{"stances-1": {"evd-000-001-02": {"stance": other}},
+                                   "stances-2": {"evd-000-001-02": {"stance": stance, "note": "blind"}}})
+    card = (run_build(curated, tmp_path / "releases", resamples=folder).path / "README.md").read_text(encoding="utf-8")
+    assert "fresh blind sample of 1 passage(s) (`data/resamples/stances-2.json`" in card  # the newest, not the first
+    assert "| stance | 1 | 1.00 |" in card
+
+
+def test_no_sample_no_remeasure_on_the_card(tmp_path, curated):
+    card = (run_build(curated, tmp_path / "releases", resamples=tmp_path / "none").path / "README.md").read_text(encoding="utf-8")
+    assert "Re-measured" not in card
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"{not json", "is not UTF-8 JSON"),
+    (json.dumps({"evd-999-999-99": {"stance": "neutral"}}).encode(), "no live record has this id"),
+    (json.dumps({"evd-000-001-02": {"stance": 3}}).encode(), "a label is a string"),
+])
+def test_a_sample_that_does_not_fit_stops_the_build_with_nothing_written(tmp_path, curated, content, says):
+    folder = tmp_path / "resamples"
+    folder.mkdir()
+    (folder / "stances-1.json").write_bytes(content)
+    with pytest.raises(ReleaseError, match=says):
+        run_build(curated, tmp_path / "releases", resamples=folder)
+    assert not (tmp_path / "releases" / "1.0.0").exists()
+
+
+def test_a_linked_sample_is_refused(tmp_path, curated):
+    folder = _samples(tmp_path, **{"real": {}})
+    (folder / "stances-1.json").symlink_to(folder / "real.json")
+    with pytest.raises(ReleaseError, match="regular file"):
+        run_build(curated, tmp_path / "releases", resamples=folder)

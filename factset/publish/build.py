@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..curation.agreement import measure
+from ..curation.agreement import measure, resample
 from ..curation.coverage import release_problems
 from ..curation.loader import expand
 from ..curation.result import Result
@@ -116,15 +116,54 @@ def data_files(records: list) -> dict[str, bytes]:
     return {path: text.encode("utf-8") for path, text in files.items()}
 
 
+SAMPLE_FILE = re.compile(r"stances-([0-9]{1,6})\.json")  # data/resamples/stances-N.json: the Nth fresh blind sample
+SAMPLE_LIMIT = 16 * 1024 * 1024  # a sample is a few hundred labels; anything far larger is not one
+
+
+def remeasured(folder: Path | None, records: list) -> dict | None:
+    """The newest fresh blind sample in ``folder`` (``stances-N.json``, highest N) measured
+    against ``records`` — what the card prints as the re-measure of the released labels — or
+    None when there is no such folder or sample. A sample that cannot be read or names
+    records that are not there is a ReleaseError: the card never prints a figure that could
+    not be computed, nor quietly leaves one out."""
+    if folder is None or not folder.is_dir():
+        return None
+    found = [(int(m.group(1)), path) for path in folder.iterdir() if (m := SAMPLE_FILE.fullmatch(path.name))]
+    if not found:
+        return None
+    _, path = max(found)
+    if path.is_symlink() or not path.is_file():
+        raise ReleaseError(f"{path}: a fresh blind sample must be a regular file (not a link or anything else)")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(SAMPLE_LIMIT + 1)
+    except OSError as exc:
+        raise ReleaseError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > SAMPLE_LIMIT:
+        raise ReleaseError(f"{path} is larger than {SAMPLE_LIMIT} bytes: not a sample of labels")
+    try:
+        labels = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ReleaseError(f"{path} is not UTF-8 JSON ({exc})") from None
+    by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
+    try:
+        report = resample(by_type, labels)
+    except ValueError as exc:
+        problems = exc.args[0] if exc.args and isinstance(exc.args[0], list) else [str(exc)]
+        raise ReleaseError(f"{path} does not fit the records:" + "".join(f"\n  - {p}" for p in problems[:20])) from None
+    return {"file": path.name, "report": report}
+
+
 def render_release(records: list, version: str, date: str, figures: Figures | None = None,
                    baselines: Baselines | None = None, seed_dir: Path | None = None,
-                   review_page_template: str = REVIEW_PAGE, topics: bytes | None = None) -> dict[str, bytes]:
+                   review_page_template: str = REVIEW_PAGE, topics: bytes | None = None,
+                   remeasure: dict | None = None) -> dict[str, bytes]:
     """Every file of a release, by relative path, as bytes (manifest last): the records and
     their schema, the task views, and what is derived from them (card, licence, Croissant,
     ClaimReview, figures). ``seed_dir``: where the seed texts are (default: the bundled ones).
     ``topics`` is the topic registry the records were validated with, released as
     ``topics.json`` (beside the data files, like the card: a registry edited since does not
-    make another release)."""
+    make another release). ``remeasure``: :func:`remeasured`, printed on the card."""
     by_type = {t: [r for r in records if r.type == t] for t in FILES.values()}
     files: dict[str, str | bytes] = dict(data_files(records))
     counts = {name: len(by_type[t]) for name, t in FILES.items()}
@@ -141,7 +180,7 @@ def render_release(records: list, version: str, date: str, figures: Figures | No
         drawn = figures(release)
     content = Content(version, date, by_type, views, texts, measure(by_type),
                       None if baselines is None else baselines(views.rows), review_page(version, review_page_template),
-                      with_timeline="timeline.png" in drawn)
+                      with_timeline="timeline.png" in drawn, remeasured=remeasure)
     files["README.md"] = dataset_card(content)
     files["LICENSE"] = license_file(content)
     files["claimreview.jsonld"] = claimreview(by_type, version, date, content.review_page)
@@ -176,6 +215,7 @@ def build(
     review_page_template: str = REVIEW_PAGE,
     _fail_after: int | None = None,
     topics: Path | None = None,
+    resamples: Path | None = None,
 ) -> BuildOutcome:
     """Validate ``curated`` and write release ``version`` under ``out_dir``.
 
@@ -186,7 +226,8 @@ def build(
     the releases). A release is its data files: one rebuilt with other figures or another
     card is the same release, left as it is. The release carries the topic registry
     ``topics`` (by default the code's, ``data/topics.json``), which ``validate`` must check
-    the records against. ``_fail_after`` makes the writer fail after that many files
+    the records against. ``resamples``: the folder of fresh blind samples (``data/resamples``);
+    the card prints the newest one's agreement with the records. ``_fail_after`` makes the writer fail after that many files
     (tests only).
     """
     topics = topics or topics_mod.default_path()
@@ -208,7 +249,8 @@ def build(
     if target.exists():
         return _same_release(target, records, version, releases or out_dir)
     policy.check(records, version, releases or out_dir)
-    files = render_release(records, version, date, figures, baselines, seed_dir, review_page_template, topics.read_bytes())
+    files = render_release(records, version, date, figures, baselines, seed_dir, review_page_template, topics.read_bytes(),
+                           remeasured(resamples, records))
     counts = json.loads(files[MANIFEST])["counts"]
 
     out_dir.mkdir(parents=True, exist_ok=True)

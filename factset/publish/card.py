@@ -285,7 +285,7 @@ def _annotation_process(data: Content) -> str:
     a = data.agreement
     text = f"{describe.ANNOTATION_GUIDE}\n\n**{describe.review_status(data)}**"
     if not a["aspects"]:
-        return text
+        return text + _remeasure(data)
     rows = [[aspect, m["n"], _number(m["observed"]), _number(m["kappa"]), _interval(m["ci95"])] for aspect, m in a["aspects"].items()]
     per_source = [[aspect, f"`{source}`", m["n"], _number(m["kappa"]), _interval(m["ci95"])]
                   for aspect in ("stance", "checkworthiness", "verdict")
@@ -295,7 +295,19 @@ def _annotation_process(data: Content) -> str:
              + _table(["aspect", "n", "observed agreement", "Cohen's κ", "95 % CI"], rows))
     if per_source:
         text += "\n\nPer source:\n\n" + _table(["aspect", "source", "n", "κ", "95 % CI"], per_source)
-    return text
+    return text + _remeasure(data)
+
+
+def _remeasure(data: Content) -> str:
+    """The newest fresh blind sample against these labels: how far they can be reproduced."""
+    r = data.remeasured
+    if not r or not r["report"]["aspects"]:
+        return ""
+    rows = [[aspect, m["n"], _number(m["observed"]), _number(m["kappa"]), _interval(m["ci95"])]
+            for aspect, m in r["report"]["aspects"].items() if aspect != "stance_related"]
+    return (f"\n\nRe-measured after adjudication on a fresh blind sample of {r['report']['sample']} passage(s) "
+            f"(`data/resamples/{r['file']}` in the repository; `factset agreement --resample` computes it). "
+            f"{r['report']['method']}\n\n" + _table(["aspect", "n", "observed agreement", "Cohen's κ", "95 % CI"], rows))
 
 
 def _number(x) -> str:

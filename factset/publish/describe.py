@@ -30,6 +30,9 @@ class Content:
     baselines: str | None  # the baselines' description and scores on test (None: not computed in this build)
     review_page: str  # the page the ClaimReview urls point to (its anchors are claim ids)
     with_timeline: bool = True
+    # The newest fresh blind sample measured against these records ({"file", "report"}:
+    # factset.curation.agreement.resample), or None where the checkout keeps none.
+    remeasured: dict | None = None
 
     @property
     def counts(self) -> dict[str, int]:
