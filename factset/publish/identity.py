@@ -26,7 +26,10 @@ ANNOTATIONS_CREATORS = ["machine-generated"]
 ANNOTATORS = ("Every annotator named here is a separate session of an AI language model, working from the "
               "annotation guide (docs/ANNOTATION.md) and the seed texts; none is a person. The blind second "
               "annotators and the adjudicators saw only their packets (never the other labels, nor the data), as "
-              "the guide's review procedure sets out. The maintainers wrote the guide, ran the procedure and hold "
+              "the guide's review procedure sets out. Later readings (fresh blind samples, consistency readings, "
+              "the reading of every passage under the settled rules, an audit of every claim) name their "
+              "adjudicators in the review notes they changed ('Re-adjudicated by ...'); data/resamples/ in the "
+              "repository keeps their blind labels. The maintainers wrote the guide, ran the procedure and hold "
               "every record to the validator.")
 # Where the report page of each release is published: 'factset report' writes it with one
 # anchor per claim and the ClaimReview markup embedded. Each ClaimReview's url is this page
