@@ -341,3 +341,19 @@ def test_a_linked_sample_is_refused(tmp_path, curated):
     (folder / "stances-1.json").symlink_to(folder / "real.json")
     with pytest.raises(ReleaseError, match="regular file"):
         run_build(curated, tmp_path / "releases", resamples=folder)
+
+
+def test_every_committed_sample_names_live_records_of_the_curated_data():
+    """A sample whose records were retracted or renamed would stop the build; say so here first."""
+    from factset.curation.agreement import resample
+    from factset.curation.loader import expand
+    from factset.publish.build import read_models
+
+    records = read_models(expand([REPO / "data" / "curated"]))
+    by_type = {t: [r for r in records if r.type == t] for t in ("source", "entity", "claim", "evidence")}
+    samples = sorted((REPO / "data" / "resamples").glob("stances-[0-9]*.json"))
+    samples = [p for p in samples if release_build.SAMPLE_FILE.fullmatch(p.name)]
+    assert samples, "data/resamples keeps the fresh blind samples"
+    for path in samples:
+        report = resample(by_type, json.loads(path.read_text(encoding="utf-8")))
+        assert report["aspects"]["stance"]["n"] == report["sample"], path.name
