@@ -281,12 +281,17 @@ The journalists and outlets of the articles above, and the people and bodies the
 {chr(10).join(chr(10) + line if i else line for i, line in enumerate(describe.personal(data)))}"""
 
 
+def _kappa_row(aspect: str, m: dict) -> list:
+    """One row of an agreement table (aspect, n, observed agreement, kappa, 95 % CI)."""
+    return [aspect, m["n"], _number(m["observed"]), _number(m["kappa"]), _interval(m["ci95"])]
+
+
 def _annotation_process(data: Content) -> str:
     a = data.agreement
     text = f"{describe.ANNOTATION_GUIDE}\n\n**{describe.review_status(data)}**"
     if not a["aspects"]:
         return text + _remeasure(data)
-    rows = [[aspect, m["n"], _number(m["observed"]), _number(m["kappa"]), _interval(m["ci95"])] for aspect, m in a["aspects"].items()]
+    rows = [_kappa_row(aspect, m) for aspect, m in a["aspects"].items()]
     per_source = [[aspect, f"`{source}`", m["n"], _number(m["kappa"]), _interval(m["ci95"])]
                   for aspect in ("stance", "checkworthiness", "verdict")
                   for source, m in a["aspects"].get(aspect, {}).get("by_source", {}).items()]
@@ -303,8 +308,7 @@ def _remeasure(data: Content) -> str:
     r = data.remeasured
     if not r or not r["report"]["aspects"]:
         return ""
-    rows = [[aspect, m["n"], _number(m["observed"]), _number(m["kappa"]), _interval(m["ci95"])]
-            for aspect, m in r["report"]["aspects"].items() if aspect != "stance_related"]
+    rows = [_kappa_row(aspect, m) for aspect, m in r["report"]["aspects"].items() if aspect != "stance_related"]
     return (f"\n\nRe-measured after adjudication on a fresh blind sample of {r['report']['sample']} passage(s) "
             f"(`data/resamples/{r['file']}` in the repository; `factset agreement --resample` computes it). "
             f"{r['report']['method']}\n\n" + _table(["aspect", "n", "observed agreement", "Cohen's κ", "95 % CI"], rows))
