@@ -193,6 +193,8 @@ SINGLE_RECORD_MISTAKES = {
     "unknown topic": ("clm-000-001", lambda c: c.update(topic="nk-troop-count")),
     "numeral not structured": ("clm-000-001", lambda c: c.update(text=c["text"] + " It named 12 units.")),
     "record id in the text": ("clm-000-001", lambda c: c.update(text=c["text"] + " As src-004 says.")),
+    "justification citing an unlisted passage": (
+        "clm-000-001", lambda c: c["verdict"].update(justification=c["verdict"]["justification"] + " See evd-000-001-07.")),
 }
 
 
@@ -257,9 +259,27 @@ def test_expected_verdict(stances, label):
 
 def test_verdict_must_cite_the_deciding_evidence(tmp_path, records):
     independent_support(records)
-    by_id(records, "clm-000-001")["verdict"]["evidence_ids"] = ["evd-000-001-01"]  # the origin only
+    verdict = by_id(records, "clm-000-001")["verdict"]
+    verdict.update(evidence_ids=["evd-000-001-01"], justification="The analyst says the same.")  # the origin only
     _, _, at, _, msg = only(run(tmp_path, records))
     assert at == "/verdict/evidence_ids" and "none cited with stance supports" in msg
+
+
+def test_verdict_lists_every_passage_its_justification_cites(tmp_path, records):
+    verdict = by_id(records, "clm-000-001")["verdict"]
+    listed = verdict["evidence_ids"]
+    verdict["justification"] += " Also (evd-000-001-09) and evd-000-001-08; again evd-000-001-09."
+    line, rid, at, _, msg = only(run(tmp_path, records))
+    assert (rid, at) == ("clm-000-001", "/verdict/evidence_ids")
+    assert "cites evd-000-001-08, evd-000-001-09, which evidence_ids does not list" in msg
+    verdict["evidence_ids"] = listed + ["evd-000-001-08", "evd-000-001-09"]
+    assert [e for e in run(tmp_path, records) if e[2] == "/verdict/evidence_ids"] == []  # listed: nothing to say
+
+
+def test_an_id_inside_a_longer_token_is_not_a_citation(tmp_path, records):
+    verdict = by_id(records, "clm-000-001")["verdict"]
+    verdict["justification"] += " (xevd-000-001-09, evd-000-001-09x, evd-000-001-09-1)"
+    assert run(tmp_path, records) == []
 
 
 def test_nearly_needs_an_upper_bound(tmp_path, records):

@@ -132,6 +132,8 @@ def check_dates(d: dict) -> Iterator[tuple[str, str]]:
 # A record id in running text: the dataset's own names mean nothing to a reader of the claim.
 # (Written from the hyphen, with lookbehinds for the prefix and the word boundary before it, so
 # that the search skips from hyphen to hyphen at C speed: they are rare in text, letters are not.)
+# An evidence id as a justification cites it (the schema's pattern, unanchored).
+EVIDENCE_ID_IN_TEXT = re.compile(r"(?<![\w-])evd-[0-9]{3,}-[0-9]{3,}-[0-9]{2,}(?![\w-])")
 RECORD_ID_IN_TEXT = re.compile(r"-(?<=src-|ent-|clm-|evd-)(?<!\w\w\w\w-)[0-9a-z]")
 
 
@@ -214,6 +216,10 @@ def check_claim_labels(d: dict) -> Iterator[tuple[str, str]]:
                            "carries no veracity verdict: set verdict to null")
     elif worthiness != "non_factual" and verdict is None:
         yield "/verdict", f"a {worthiness} claim needs a verdict (null is for non_factual claims only)"
+    if verdict is not None and (unlisted := sorted(set(EVIDENCE_ID_IN_TEXT.findall(verdict["justification"]))
+                                                    - set(verdict["evidence_ids"]))):
+        yield "/verdict/evidence_ids", (f"the justification cites {', '.join(unlisted)}, which evidence_ids does not "
+                                        "list: it lists every passage the justification cites")
     attestation = d["attestation"]
     if attestation["label"] == "attested" and not attestation.get("evidence_ids"):
         yield "/attestation/evidence_ids", "an 'attested' claim lists the passages of other sources that attest it"
