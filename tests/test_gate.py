@@ -172,7 +172,8 @@ def _second_claim(records):
     """A second claim of src-000, with its origin passage, for relations to point at."""
     claim = dict(copy.deepcopy(by_id(records, "clm-000-001")), id="clm-000-002",
                  attestation={"label": "not_attested", "evidence_ids": []})
-    claim["verdict"] = dict(claim["verdict"], evidence_ids=["evd-000-002-01"])
+    claim["verdict"] = dict(claim["verdict"], evidence_ids=["evd-000-002-01"],
+                            justification="Only its own origin passage (evd-000-002-01) bears on it.")
     origin = dict(by_id(records, "evd-000-001-01"), id="evd-000-002-01", claim_id="clm-000-002")
     return records + [claim, origin]
 
