@@ -276,6 +276,13 @@ def test_verdict_lists_every_passage_its_justification_cites(tmp_path, records):
     assert [e for e in run(tmp_path, records) if e[2] == "/verdict/evidence_ids"] == []  # listed: nothing to say
 
 
+def test_the_cited_id_pattern_is_the_schemas():
+    from factset.curation.record_rules import EVIDENCE_ID_IN_TEXT
+    from factset.records.models import EVIDENCE_ID
+
+    assert EVIDENCE_ID[1:-1] in EVIDENCE_ID_IN_TEXT.pattern  # the schema's pattern without ^ and $
+
+
 def test_an_id_inside_a_longer_token_is_not_a_citation(tmp_path, records):
     verdict = by_id(records, "clm-000-001")["verdict"]
     verdict["justification"] += " (xevd-000-001-09, evd-000-001-09x, evd-000-001-09-1)"
