@@ -5,11 +5,11 @@ table must answer â€” each finding's id, the record it names and its severity â€
 clean clone can check the table."""
 import json
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "fixtures" / "review" / "release-0.1.0-findings.json"
-TABLE = ROOT / "docs" / "REVIEW-0.1.0.md"
+from .conftest import REPO
+
+FIXTURE = REPO / "tests" / "fixtures" / "review" / "release-0.1.0-findings.json"
+TABLE = REPO / "docs" / "REVIEW-0.1.0.md"
 ROW = re.compile(r"^\| (?P<finding>[^ |]+) \| (?P<record>[^|]*?) \| (?P<code>[^|]*?) \| "
                  r"(?P<severity>[^|]*?) \| (?P<outcome>[^|]*?) \| (?P<what>.*) \|$", re.M)
 
@@ -17,7 +17,7 @@ ROW = re.compile(r"^\| (?P<finding>[^ |]+) \| (?P<record>[^|]*?) \| (?P<code>[^|
 def table_rows():
     rows = {}
     for m in ROW.finditer(TABLE.read_text(encoding="utf-8")):
-        if m["finding"] in ("finding", "---"):
+        if m["finding"] == "finding":  # the header row
             continue
         assert m["finding"] not in rows, f"finding {m['finding']} answered twice"
         rows[m["finding"]] = m.groupdict()
